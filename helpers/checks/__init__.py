@@ -1,0 +1,149 @@
+"""Building blocks for public checks and hidden tests.
+
+Every check looks at a student's answer in the same order: its *type*, then its
+*shape*, then its *values*, and stops at the first problem with a sentence that
+says what was expected. Values are always converted to float arrays before they
+are compared, so an object that claims to equal everything cannot pass.
+
+Topic-specific checks (``helpers.checks.gelu`` and so on) are built from these.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import numbers
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "CheckFailed",
+    "as_float_array",
+    "call_quietly",
+    "expect_callable",
+    "expect_close",
+    "expect_shape",
+    "expect_type",
+    "passed",
+    "quiet",
+]
+
+
+class CheckFailed(AssertionError):
+    """A check found a problem; the message says what was expected and what was found."""
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Silence NumPy floating-point warnings and Python warnings inside the block.
+
+    nbgrader scores a test cell zero when it writes to stderr. A correct answer
+    such as ``1 / (1 + np.exp(-x))`` warns about overflow for very negative
+    ``x`` while still returning the right value, so checks call student code
+    inside this block and judge only the values.
+    """
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def call_quietly(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call ``fn(*args, **kwargs)`` inside :func:`quiet`."""
+    with quiet():
+        return fn(*args, **kwargs)
+
+
+def passed(what: str) -> None:
+    """Print a one-line success message (to stdout, never stderr)."""
+    print(f"[ok] {what}")
+
+
+def _describe(value: Any) -> str:
+    kind = type(value).__name__
+    if isinstance(value, np.ndarray):
+        return f"a NumPy array of shape {value.shape} and dtype {value.dtype}"
+    return f"a value of type {kind}"
+
+
+def expect_callable(fn: Any, name: str) -> None:
+    """Fail unless ``fn`` is a function (or other callable)."""
+    if not callable(fn):
+        raise CheckFailed(f"`{name}` should be a function, but it is {_describe(fn)}.")
+
+
+def expect_type(value: Any, types: type | tuple[type, ...], name: str) -> None:
+    """Fail unless ``value`` is an instance of ``types``."""
+    if not isinstance(value, types):
+        names = " or ".join(t.__name__ for t in (types if isinstance(types, tuple) else (types,)))
+        raise CheckFailed(f"`{name}` should be {names}, but it is {_describe(value)}.")
+
+
+def as_float_array(value: Any, name: str) -> np.ndarray:
+    """Convert a number, a sequence of numbers, a NumPy array or a torch tensor to a float64 array.
+
+    Strings, ``None``, booleans and arbitrary objects are refused with a message.
+    """
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor
+        value = value.detach().cpu().numpy()
+    if isinstance(value, (bool, np.bool_)) or value is None or isinstance(value, (str, bytes)):
+        raise CheckFailed(f"`{name}` should be a number or an array of numbers, but it is {_describe(value)}.")
+    if not isinstance(value, (numbers.Number, np.ndarray, np.generic, Sequence)):
+        raise CheckFailed(f"`{name}` should be a number or an array of numbers, but it is {_describe(value)}.")
+    try:
+        with quiet():
+            array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise CheckFailed(
+            f"`{name}` should contain only numbers, but it could not be read as numbers ({error})."
+        ) from None
+    return array
+
+
+def expect_shape(value: Any, shape: tuple[int | None, ...], name: str) -> np.ndarray:
+    """Convert ``value`` to a float array and fail unless its shape is ``shape``.
+
+    ``None`` in ``shape`` accepts any size along that axis. Returns the array.
+    """
+    array = as_float_array(value, name)
+    ok = array.ndim == len(shape) and all(e is None or e == a for e, a in zip(shape, array.shape))
+    if not ok:
+        wanted = "a single number" if shape == () else f"shape {shape}"
+        raise CheckFailed(f"`{name}` should have {wanted}, but it has shape {array.shape}.")
+    return array
+
+
+def expect_close(
+    actual: Any,
+    expected: Any,
+    name: str,
+    *,
+    rtol: float = 1e-6,
+    atol: float = 1e-8,
+    hint: str = "",
+) -> None:
+    """Fail unless ``actual`` has the shape of ``expected`` and values close to it.
+
+    ``expected`` comes from an independent computation (an oracle), never from
+    the reference solution. NaN in ``actual`` is always a failure.
+    """
+    wanted = np.asarray(expected, dtype=np.float64)
+    got = expect_shape(actual, wanted.shape, name)
+    if not np.all(np.isfinite(got)):
+        where = tuple(int(i) for i in np.argwhere(~np.isfinite(got))[0]) if got.ndim else ()
+        raise CheckFailed(f"`{name}` contains a value that is not finite (NaN or inf) at index {where}." + _hint(hint))
+    close = np.isclose(got, wanted, rtol=rtol, atol=atol)
+    if not np.all(close):
+        if got.ndim == 0:
+            raise CheckFailed(f"`{name}` is {got.item():.10g}, but it should be {wanted.item():.10g}." + _hint(hint))
+        index = tuple(int(i) for i in np.argwhere(~close)[0])
+        count = int(np.sum(~close))
+        raise CheckFailed(
+            f"`{name}` has {count} wrong value(s) out of {got.size}; the first is at index {index}: "
+            f"{got[index]:.10g} where {wanted[index]:.10g} was expected." + _hint(hint)
+        )
+
+
+def _hint(hint: str) -> str:
+    return f" Hint: {hint}" if hint else ""

@@ -1,0 +1,82 @@
+"""Catalogues of answers students really give, used to test the hidden tests.
+
+Each assignment has ``tests/catalogue/<assignment>.py`` defining two lists:
+
+``WRONG``
+    :func:`wrong` answers: each must lose points on the test cells it names.
+``RIGHT``
+    :func:`right` answers: other correct forms (a loop instead of vectorised
+    code, another stable formula); each must keep full marks.
+
+An answer edits one solution cell of the reference: either ``body`` (the new
+contents of the solution region) or ``replace`` (substring edits of the
+reference region; an edit that no longer matches is an error, so a catalogue
+cannot silently go stale when a solution changes).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from instructor import REPO_ROOT
+from instructor.notebooks import region_text, replace_region, solution_text
+
+CATALOGUE_DIR = REPO_ROOT / "tests" / "catalogue"
+
+
+@dataclass(frozen=True)
+class Answer:
+    cell: str
+    why: str
+    body: str | None = None
+    replace: tuple[tuple[str, str], ...] = ()
+    loses: tuple[str, ...] = field(default=())
+
+    @property
+    def correct(self) -> bool:
+        return not self.loses
+
+    def student_id(self, index: int) -> str:
+        slug = re.sub(r"[^a-z0-9]+", "-", self.why.lower()).strip("-")[:40]
+        return f"{'right' if self.correct else 'wrong'}-{index:02d}-{slug}"
+
+    def apply(self, reference_source: str) -> str:
+        """The cell source this student hands in, given the reference cell (with its markers)."""
+        if self.body is not None:
+            edited = replace_region(reference_source, self.body)
+        else:
+            region = region_text(reference_source)
+            for old, new in self.replace:
+                if old not in region:
+                    raise ValueError(f"catalogue answer {self.why!r}: {old!r} is not in the reference of {self.cell!r}")
+                region = region.replace(old, new)
+            edited = replace_region(reference_source, region)
+        return solution_text(edited)
+
+
+def wrong(cell: str, why: str, loses: str | tuple[str, ...], *, body: str | None = None,
+          replace: dict[str, str] | None = None) -> Answer:
+    """A wrong answer to solution cell ``cell`` that must lose points on the test cell(s) ``loses``."""
+    loses = (loses,) if isinstance(loses, str) else tuple(loses)
+    if not loses:
+        raise ValueError("a wrong answer must name the test cell(s) it loses points on")
+    return Answer(cell, why, body, tuple((replace or {}).items()), loses)
+
+
+def right(cell: str, why: str, *, body: str | None = None, replace: dict[str, str] | None = None) -> Answer:
+    """Another correct answer to solution cell ``cell``: it must keep full marks."""
+    return Answer(cell, why, body, tuple((replace or {}).items()))
+
+
+def load(assignment: str) -> list[Answer]:
+    """All catalogue answers of ``assignment``: the wrong ones, then the right ones."""
+    path = CATALOGUE_DIR / f"{assignment}.py"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: every assignment needs a catalogue of wrong and right answers")
+    spec = importlib.util.spec_from_file_location(f"catalogue_{assignment}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return list(module.WRONG) + list(module.RIGHT)

@@ -1,0 +1,124 @@
+"""A course folder driven through nbgrader's command line: release, submit, autograde, feedback, export.
+
+The same class drives the real course root (``make demo``) and throw-away
+copies of it (the tests of the grading), so both exercise exactly what an
+instructor runs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from nbformat import NotebookNode
+
+from instructor import REPO_ROOT
+from instructor import notebooks as nbs
+
+
+def assignments(root: Path = REPO_ROOT) -> list[str]:
+    """Every assignment in ``source/``, in course order."""
+    return sorted(p.name for p in (root / "source").iterdir() if (p / f"{p.name}.ipynb").exists())
+
+
+def command_env() -> dict[str, str]:
+    """The environment for nbgrader and its kernels: this Python's ``bin`` first on PATH
+    (nbgrader runs ``alembic`` from PATH), a headless Matplotlib backend."""
+    bin_dir = str(Path(sys.executable).parent)
+    return {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""), "MPLBACKEND": "Agg"}
+
+
+@dataclass(frozen=True)
+class CellScore:
+    score: float | None
+    max_score: float
+    auto: bool
+
+
+class Course:
+    """A course root: ``nbgrader_config.py``, ``source/``, and what nbgrader writes beside them."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    @classmethod
+    def scratch(cls, target: Path, only: list[str] | None = None) -> Course:
+        """A copy of this repository's course (config and sources) in ``target``."""
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO_ROOT / "nbgrader_config.py", target / "nbgrader_config.py")
+        for name in only or assignments():
+            shutil.copytree(REPO_ROOT / "source" / name, target / "source" / name, dirs_exist_ok=True)
+        return cls(target)
+
+    # -- nbgrader commands -------------------------------------------------
+    def nbgrader(self, *args: str, quiet: bool = True) -> subprocess.CompletedProcess:
+        env = command_env()
+        command = [sys.executable, "-m", "nbgrader", *args]
+        result = subprocess.run(command, cwd=self.root, env=env, capture_output=quiet, text=True)
+        if result.returncode != 0:
+            log = (result.stdout or "") + (result.stderr or "")
+            raise RuntimeError(f"`nbgrader {' '.join(args)}` failed in {self.root}:\n{log[-4000:]}")
+        return result
+
+    def generate(self, assignment: str) -> Path:
+        self.nbgrader("generate_assignment", assignment, "--force")
+        return self.release_path(assignment)
+
+    def autograde(self, assignment: str) -> None:
+        self.nbgrader("autograde", assignment, "--force")
+
+    def generate_feedback(self, assignment: str) -> None:
+        self.nbgrader("generate_feedback", assignment, "--force")
+
+    def export_grades(self, path: Path) -> Path:
+        self.nbgrader("export", f"--CsvExportPlugin.filename={path}")
+        return path
+
+    # -- paths and submissions ---------------------------------------------
+    def source_path(self, assignment: str) -> Path:
+        return self.root / "source" / assignment / f"{assignment}.ipynb"
+
+    def release_path(self, assignment: str) -> Path:
+        return self.root / "release" / assignment / f"{assignment}.ipynb"
+
+    def autograded_path(self, student: str, assignment: str) -> Path:
+        return self.root / "autograded" / student / assignment / f"{assignment}.ipynb"
+
+    def feedback_path(self, student: str, assignment: str) -> Path:
+        return self.root / "feedback" / student / assignment / f"{assignment}.html"
+
+    def submit(self, student: str, assignment: str, notebook: NotebookNode) -> None:
+        folder = self.root / "submitted" / student / assignment
+        if folder.exists():
+            shutil.rmtree(folder)
+        nbs.write(notebook, folder / f"{assignment}.ipynb")
+        (folder / "timestamp.txt").write_text("2026-11-20 12:00:00.000000 UTC\n")
+
+    def submit_reference(self, student: str, assignment: str, answers: dict[str, str] | None = None) -> None:
+        """Hand in the release filled with the reference solutions (``answers`` overrides cells)."""
+        release = nbs.read(self.release_path(assignment))
+        source = nbs.read(self.source_path(assignment))
+        self.submit(student, assignment, nbs.fill_in(release, source, answers))
+
+    def submit_blank(self, student: str, assignment: str) -> None:
+        """Hand in the untouched release."""
+        self.submit(student, assignment, nbs.read(self.release_path(assignment)))
+
+    # -- results -------------------------------------------------------------
+    def scores(self, assignment: str) -> dict[str, dict[str, CellScore]]:
+        """Per student, the score of every graded cell (autograded and written answers)."""
+        from nbgrader.api import Gradebook
+
+        result: dict[str, dict[str, CellScore]] = {}
+        with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}") as gradebook:
+            for submission in gradebook.assignment_submissions(assignment):
+                cells: dict[str, CellScore] = {}
+                for notebook in submission.notebooks:
+                    for grade in notebook.grades:
+                        cells[grade.name] = CellScore(grade.score, grade.max_score, grade.cell.cell_type == "code")
+                result[submission.student_id] = cells
+        return result

@@ -1,0 +1,24 @@
+"""nbgrader configuration for the course (the course root is the folder nbgrader runs in)."""
+
+from nbgrader.converters import GenerateAssignment
+from nbgrader.preprocessors import ClearSolutions
+
+from instructor.stubs import NamedClearSolutions
+
+c = get_config()  # noqa: F821 (provided by nbgrader when it reads this file)
+
+c.CourseDirectory.course_id = "deep-learning"
+
+# The release stub names the task it stands for ("Task 'sigmoid' is not done yet").
+c.GenerateAssignment.preprocessors = [
+    NamedClearSolutions if step is ClearSolutions else step
+    for step in GenerateAssignment.class_traits()["preprocessors"].default()
+]
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Per-cell time limit while autograding. Notebooks that train models load the
+# submitted weights or run a tiny quick version under the autograder
+# (helpers.runtime.quick_mode), so every cell stays far below this.
+c.Execute.timeout = 180
+# A cell that writes to stderr scores zero: helpers keeps progress bars and
+# warnings away from graded cells; nothing to configure here beyond that.
