@@ -5,5 +5,8 @@ Nothing here is imported by a notebook; students do not need this package.
 
 from pathlib import Path
 
+from helpers.report import COURSE_NAME
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
-COURSE_NAME = "Deep Learning: from gradients to attention"
+
+__all__ = ["COURSE_NAME", "REPO_ROOT"]

@@ -19,7 +19,6 @@ from __future__ import annotations
 import importlib.util
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from instructor import REPO_ROOT
 from instructor.notebooks import region_text, replace_region, solution_text

@@ -27,9 +27,11 @@ def assignments(root: Path = REPO_ROOT) -> list[str]:
 
 def command_env() -> dict[str, str]:
     """The environment for nbgrader and its kernels: this Python's ``bin`` first on PATH
-    (nbgrader runs ``alembic`` from PATH), a headless Matplotlib backend."""
+    (nbgrader runs ``alembic`` from PATH). ``MPLBACKEND`` is dropped: it would override the
+    kernels' inline backend and leave autograded notebooks and reports without figures."""
     bin_dir = str(Path(sys.executable).parent)
-    return {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""), "MPLBACKEND": "Agg"}
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    return {**env, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,10 @@ from typing import Any
 
 from nbgrader.preprocessors import ClearSolutions
 
-STUB = '# YOUR CODE HERE\nraise NotImplementedError("Task \'{task}\' is not done yet: replace this line with your code.")'
+STUB = (
+    "# YOUR CODE HERE\n"
+    "raise NotImplementedError(\"Task '{task}' is not done yet: replace this line with your code.\")"
+)
 
 
 def stub_for(task: str) -> str:

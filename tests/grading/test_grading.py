@@ -24,7 +24,8 @@ def _stderr(cell) -> str:
 
 def test_reference_gets_full_marks(assignment, run_of):
     rt = run_of(assignment)
-    lost = {cell: (s.score, s.max_score) for cell, s in rt.scores["reference"].items() if s.auto and s.score != s.max_score}
+    lost = {cell: (s.score, s.max_score) for cell, s in rt.scores["reference"].items()
+            if s.auto and s.score != s.max_score}
     failures = {nbs.grade_id(c): _errors(c) for c in rt.autograded("reference").cells if nbs.grade_id(c) in lost}
     assert not lost, f"the reference solution loses points: {lost}; errors: {failures}"
     assert rt.auto_total("reference")[1] > 0
@@ -82,9 +83,10 @@ def test_committed_release_is_fresh(assignment, run_of):
     committed = REPO_ROOT / "release" / assignment
     assert committed.is_dir(), f"release/{assignment} is missing: run `make release`"
     comparison = filecmp.dircmp(fresh, committed)
-    assert not (comparison.left_only or comparison.right_only), "release/ has other files than generate_assignment makes"
+    extra = comparison.left_only + comparison.right_only
+    assert not extra, f"release/ and a fresh generate_assignment differ in files: {extra}"
     stale = [f for f in comparison.common_files if not filecmp.cmp(fresh / f, committed / f, shallow=False)]
-    assert not stale, f"release/{assignment} differs from a fresh `nbgrader generate_assignment`: {stale}; run `make release`"
+    assert not stale, f"release/{assignment} differs from a fresh generate_assignment: {stale}; run `make release`"
 
 
 def _solution_lines(assignment: str) -> set[str]:

@@ -1,0 +1,39 @@
+# The README's commands. Everything runs inside .venv, created on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(CURDIR)/$(VENV)/bin
+STAMP  := $(VENV)/.installed
+RUN    := PATH="$(BIN):$$PATH" $(BIN)/python
+
+.PHONY: demo test lint release bench system-deps clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+system-deps:
+	sh scripts/system-deps.sh
+
+## make demo: the instructor's round trip for every assignment, two demo students, a score table
+demo: $(STAMP) system-deps
+	COURSE_QUICK=1 $(RUN) -m instructor.demo
+
+## make test: lint, then the whole test suite (unit tests and the tests of the grading)
+test: $(STAMP) system-deps lint
+	COURSE_QUICK=1 $(RUN) -m pytest -n 2 --dist loadgroup -p no:cacheprovider
+
+lint: $(STAMP)
+	$(BIN)/ruff check helpers instructor tests bench nbgrader_config.py
+
+## make release: regenerate release/ from source/ (commit the result)
+release: $(STAMP)
+	$(RUN) -m instructor.release
+
+## make bench: the benchmark scripts, each prints a table
+bench: $(STAMP)
+	for script in bench/*.py; do case $$script in */_*|*/reference_*) continue;; esac; $(RUN) $$script || exit 1; done
+
+clean:
+	rm -rf autograded submitted feedback gradebook.db grades.csv reports

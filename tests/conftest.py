@@ -1,0 +1,16 @@
+"""Shared test settings: quick mode, a private data root and cache."""
+
+import os
+
+import pytest
+
+os.environ.pop("MPLBACKEND", None)  # kernels must keep their inline backend, or figures vanish
+os.environ.setdefault("COURSE_QUICK", "1")
+
+
+@pytest.fixture
+def isolated_data(tmp_path, monkeypatch):
+    """Point the data root and cache at empty temporary folders."""
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path

@@ -1,0 +1,72 @@
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes, arrays
+
+from helpers.checks import CheckFailed, as_float_array, call_quietly, expect_close, expect_shape, expect_type
+
+finite = st.floats(-1e6, 1e6, allow_nan=False)
+
+
+class Liar:
+    """Claims to equal everything."""
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = None
+
+
+@given(arrays(np.float64, array_shapes(max_dims=3, max_side=4), elements=finite))
+def test_an_array_is_close_to_itself(x):
+    expect_close(x, x.copy(), "x")
+
+
+@given(arrays(np.float64, array_shapes(max_dims=3, max_side=4), elements=finite))
+def test_a_changed_entry_is_reported_with_its_index(x):
+    y = x.copy()
+    y.flat[-1] += 1.0 + abs(y.flat[-1])
+    with pytest.raises(CheckFailed, match="index"):
+        expect_close(y, x, "y")
+
+
+@pytest.mark.parametrize("bad", [Liar(), "0.5", None, True, {"a": 1}, object()])
+def test_values_that_are_not_numbers_are_refused(bad):
+    with pytest.raises(CheckFailed, match="number"):
+        expect_close(bad, 0.5, "answer")
+
+
+def test_a_liar_inside_a_list_is_refused():
+    with pytest.raises(CheckFailed):
+        expect_close([Liar(), Liar()], [1.0, 2.0], "answer")
+
+
+def test_shape_is_checked_before_values():
+    with pytest.raises(CheckFailed, match=r"shape \(3,\)"):
+        expect_close(np.zeros(3), np.zeros((3, 1)), "x")
+    with pytest.raises(CheckFailed, match="single number"):
+        expect_shape(np.zeros(1), (), "x")
+    assert expect_shape(np.zeros((2, 5)), (2, None), "x").shape == (2, 5)
+
+
+def test_nan_never_passes():
+    with pytest.raises(CheckFailed, match="not finite"):
+        expect_close(np.array([1.0, np.nan]), np.array([1.0, np.nan]), "x")
+
+
+def test_torch_tensors_and_lists_are_read_as_numbers():
+    import torch
+
+    assert as_float_array(torch.tensor([1.0, 2.0], requires_grad=True), "t").tolist() == [1.0, 2.0]
+    expect_close([1, 2], np.array([1.0, 2.0]), "list")
+
+
+def test_expect_type_names_what_was_wanted():
+    with pytest.raises(CheckFailed, match="int"):
+        expect_type(2.5, int, "n")
+
+
+def test_call_quietly_silences_numpy_warnings(recwarn):
+    out = call_quietly(lambda x: 1 / (1 + np.exp(-x)), np.array([-1000.0]))
+    assert out[0] == 0.0 and not recwarn.list

@@ -1,0 +1,68 @@
+import pytest
+
+from helpers.display import Table
+from instructor import authoring, catalogue
+from instructor import notebooks as nbs
+from instructor.stubs import stub_for
+
+REFERENCE = '''def f(x):
+    """Doc."""
+    ### BEGIN SOLUTION
+    y = x + 1
+    return y
+    ### END SOLUTION'''
+
+
+def test_solution_text_drops_only_the_markers():
+    assert nbs.solution_text(REFERENCE) == 'def f(x):\n    """Doc."""\n    y = x + 1\n    return y'
+
+
+def test_replace_region_keeps_the_indentation():
+    assert nbs.replace_region(REFERENCE, "return x * 2").endswith('"""Doc."""\n    return x * 2')
+    assert nbs.region_text(REFERENCE) == "y = x + 1\nreturn y"
+    assert nbs.replace_region("whole cell", "new") == "new"
+
+
+def test_a_second_region_is_refused():
+    with pytest.raises(ValueError, match="exactly one"):
+        nbs.replace_region(REFERENCE + "\n### BEGIN SOLUTION\n### END SOLUTION", "x")
+
+
+def test_catalogue_edits_fail_loudly_when_the_reference_changed():
+    assert "return x + 2" not in catalogue.wrong("f", "w", "test_f", replace={"x + 1": "x + 2"}).apply(REFERENCE)
+    assert "y = x + 2" in catalogue.wrong("f", "w", "test_f", replace={"x + 1": "x + 2"}).apply(REFERENCE)
+    with pytest.raises(ValueError, match="is not in the reference"):
+        catalogue.wrong("f", "stale", "test_f", replace={"x - 1": "x"}).apply(REFERENCE)
+    with pytest.raises(ValueError, match="must name"):
+        catalogue.wrong("f", "no target", ())
+
+
+def test_student_ids_are_unique_and_safe():
+    a = catalogue.wrong("f", "Sign error: 1/(1+e^x)!", "test_f")
+    assert a.student_id(3) == "wrong-03-sign-error-1-1-e-x"
+    assert catalogue.right("f", "loop").student_id(3) != a.student_id(3)
+
+
+def test_fill_in_puts_answers_in_solution_cells_only():
+    source = authoring.notebook([authoring.md("text"), authoring.solution("f", REFERENCE),
+                                 authoring.tests("test_f", 1, "assert f(1) == 2")], "T")
+    release = authoring.notebook([authoring.md("text"), authoring.solution("f", stub_for("f")),
+                                  authoring.tests("test_f", 1, "assert f(1) == 2")], "T")
+    filled = nbs.fill_in(release, source)
+    assert "y = x + 1" in filled.cells[1].source and "BEGIN" not in filled.cells[1].source
+    assert nbs.fill_in(release, source, {"f": "pass"}).cells[1].source == "pass"
+    with pytest.raises(KeyError):
+        nbs.fill_in(release, source, {"nope": "pass"})
+    assert nbs.test_points(source) == {"test_f": 1.0}
+
+
+def test_stub_names_its_task():
+    assert "Task 'gelu_grad' is not done yet" in stub_for("gelu_grad")
+
+
+def test_table_renders_markdown_and_text():
+    table = Table({"t": [0, 1], "x": [0.5, -0.123456789]}, digits=4)
+    assert table._repr_markdown_().splitlines()[2] == "| 0 | 0.5 |"
+    assert "-0.1235" in repr(table)
+    with pytest.raises(ValueError):
+        Table({"a": [1], "b": [1, 2]})
