@@ -51,3 +51,131 @@ def plot_descent_paths(f: Callable[[np.ndarray], np.ndarray], paths: dict[str, n
     ax.legend()
     ax.grid(alpha=0.3)
     return ax
+
+
+def plot_decision_regions(predict: Callable[[np.ndarray], np.ndarray], points: np.ndarray | None = None,
+                          labels: np.ndarray | None = None, title: str = "", resolution: int = 201, ax=None):
+    """Shade the classes a two-input classifier gives over the unit square [0, 1]^2 and draw its boundary.
+
+    Args:
+        predict: function of an array of shape (n, 2) returning outputs of shape (n,) or (n, 1) in [0, 1];
+            an output >= 0.5 is class 1.
+        points: optional inputs to mark, shape (k, 2) (e.g. the four rows of a truth table).
+        labels: optional wanted classes of ``points``, shape (k,): filled markers for 1, open ones for 0.
+        resolution: grid points per side.
+    """
+    import warnings
+
+    ax = _axes(ax, figsize=(4.5, 4.5))
+    grid = np.linspace(0.0, 1.0, resolution)
+    gx, gy = np.meshgrid(grid, grid)
+    with np.errstate(all="ignore"):
+        out = np.asarray(predict(np.column_stack([gx.ravel(), gy.ravel()])), dtype=float).reshape(gx.shape)
+    ax.contourf(gx, gy, (out >= 0.5).astype(float), levels=[-0.5, 0.5, 1.5], colors=["#dbe9f6", "#fbe3c9"])
+    if np.nanmin(out) < 0.5 < np.nanmax(out):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ax.contour(gx, gy, out, levels=[0.5], colors="black", linewidths=1.5)
+    if points is not None:
+        points = np.asarray(points, dtype=float)
+        wanted = np.zeros(len(points)) if labels is None else np.asarray(labels, dtype=float).reshape(-1)
+        for value, face in ((1.0, "tab:orange"), (0.0, "white")):
+            chosen = points[wanted == value]
+            ax.scatter(chosen[:, 0], chosen[:, 1], s=120, c=face, edgecolors="black", linewidths=1.5,
+                       zorder=3, clip_on=False, label=f"wanted {int(value)}")
+    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="A", ylabel="B", title=title, aspect="equal")
+    return ax
+
+
+def plot_history(history, title: str = "", axes=None):
+    """Loss (left) and error in % (right) per epoch, training and test, from a ``helpers.training.History``.
+
+    Args:
+        history: an object with per-epoch lists ``epoch``, ``train_loss``, ``train_error`` and, when
+            measured, ``test_loss`` and ``test_error`` (errors as fractions).
+        axes: two Matplotlib axes to draw on, or None for a new figure.
+    Returns:
+        the two axes.
+    """
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    loss_ax, error_ax = axes
+    epochs = np.asarray(history.epoch)
+    for ax, kind, scale in ((loss_ax, "loss", 1.0), (error_ax, "error", 100.0)):
+        for split, style in (("train", "-o"), ("test", "-s")):
+            values = getattr(history, f"{split}_{kind}", [])
+            if len(values):
+                ax.plot(epochs[: len(values)], scale * np.asarray(values), style, markersize=3, label=split)
+        ax.set(xlabel="epoch", ylabel=f"{kind} (%)" if kind == "error" else kind)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    loss_ax.set_title(f"{title}: loss" if title else "loss")
+    error_ax.set_title(f"{title}: error" if title else "error")
+    return axes
+
+
+def plot_predictions(images: np.ndarray, labels: np.ndarray, predictions: np.ndarray, n: int = 24,
+                     cols: int = 8, title: str = ""):
+    """A grid of the first ``n`` images with their predicted labels (wrong ones in red, with the true label).
+
+    Args:
+        images: array of shape (N, 1, H, W) or (N, H, W), values in [0, 1].
+        labels: true classes, shape (N,).
+        predictions: predicted classes, shape (N,).
+    Returns:
+        the Matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+
+    images = np.asarray(images)
+    images = images.reshape(images.shape[0], images.shape[-2], images.shape[-1])
+    n = min(n, len(images))
+    rows = max(1, -(-n // cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(1.3 * cols, 1.5 * rows), squeeze=False)
+    for i, ax in enumerate(axes.ravel()):
+        ax.axis("off")
+        if i >= n:
+            continue
+        ax.imshow(images[i], cmap="gray_r", vmin=0, vmax=1)
+        right = int(predictions[i]) == int(labels[i])
+        text = f"{int(predictions[i])}" if right else f"{int(predictions[i])} (true {int(labels[i])})"
+        ax.set_title(text, fontsize=9, color="black" if right else "tab:red")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_curves(curves: dict[str, list[float]], xlabel: str = "epoch", ylabel: str = "", title: str = "", ax=None):
+    """One line per entry of ``curves`` (label -> values at x = 1, 2, ...), e.g. validation error per epoch."""
+    ax = _axes(ax)
+    for label, values in curves.items():
+        values = np.asarray(values, dtype=float)
+        ax.plot(np.arange(1, len(values) + 1), values, "-o", markersize=3, label=label)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.grid(alpha=0.3)
+    if curves:
+        ax.legend()
+    return ax
+
+
+def plot_attention(weights: np.ndarray, source_tokens: list[str], target_tokens: list[str], title: str = "",
+                   ax=None):
+    """A heat map of attention weights: one row per target symbol, one column per source symbol.
+
+    Args:
+        weights: array of shape (T, S); row t holds the attention over the source when producing target t.
+        source_tokens: the S source symbols (column labels).
+        target_tokens: the T target symbols (row labels).
+    """
+    weights = np.asarray(weights, dtype=float)
+    ax = _axes(ax, figsize=(0.3 * len(source_tokens) + 2, 0.3 * len(target_tokens) + 1.5))
+    image = ax.imshow(weights, cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")
+    show = {" ": "_"}
+    ax.set_xticks(range(len(source_tokens)), [show.get(t, t) for t in source_tokens], fontsize=8)
+    ax.set_yticks(range(len(target_tokens)), [show.get(t, t) for t in target_tokens], fontsize=8)
+    ax.set(xlabel="source (Spanish)", ylabel="output (English)", title=title)
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.02)
+    return ax

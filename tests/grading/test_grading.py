@@ -117,8 +117,8 @@ def test_release_holds_no_solution_and_no_hidden_test(assignment):
     for marker in (nbs.BEGIN, nbs.END, nbs.BEGIN_HIDDEN, nbs.END_HIDDEN):
         assert marker not in text, f"release/{assignment} contains {marker!r}"
     released = nbs.read(REPO_ROOT / "release" / assignment / f"{assignment}.ipynb")
-    code = "\n".join(c.source for c in released.cells if c.cell_type == "code")
-    leaked = [line for line in _solution_lines(assignment) | _hidden_lines(assignment) if line in code]
+    released_lines = {line.strip() for c in released.cells if c.cell_type == "code" for line in c.source.split("\n")}
+    leaked = sorted((_solution_lines(assignment) | _hidden_lines(assignment)) & released_lines)
     assert not leaked, f"solution or hidden-test lines appear in the release: {leaked[:5]}"
 
 
