@@ -70,3 +70,13 @@ def test_expect_type_names_what_was_wanted():
 def test_call_quietly_silences_numpy_warnings(recwarn):
     out = call_quietly(lambda x: 1 / (1 + np.exp(-x)), np.array([-1000.0]))
     assert out[0] == 0.0 and not recwarn.list
+
+
+def test_reversed_views_come_back_as_contiguous_copies():
+    import torch
+
+    x = np.arange(4.0)
+    out = as_float_array(x[::-1], "x")
+    assert torch.from_numpy(out).tolist() == [3.0, 2.0, 1.0, 0.0]
+    out[0] = 99.0
+    assert x[3] == 3.0

@@ -93,7 +93,8 @@ def as_float_array(value: Any, name: str) -> np.ndarray:
         raise CheckFailed(f"`{name}` should be a number or an array of numbers, but it is {_describe(value)}.")
     try:
         with quiet():
-            array = np.asarray(value, dtype=np.float64)
+            # a fresh contiguous copy: never a view of the student's array (torch refuses negative strides)
+            array = np.array(value, dtype=np.float64, order="C", copy=True)
     except (TypeError, ValueError) as error:
         raise CheckFailed(
             f"`{name}` should contain only numbers, but it could not be read as numbers ({error})."
