@@ -1,0 +1,130 @@
+"""Tests of helpers.training_torch (the PyTorch loop) and of the bracket helpers of helpers.checks.torch_models."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from helpers.checks.torch_models import bracket_points, describe_brackets
+from helpers.training_torch import AccuracyHistory, fit, load_weights, make_loader, save_weights, split_indices
+
+torch = pytest.importorskip("torch")
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(2, 300), data=st.data())
+def test_split_indices_is_a_partition(n, data):
+    val_size = data.draw(st.integers(0, n - 1))
+    train, val = split_indices(n, val_size, seed=data.draw(st.integers(0, 5)))
+    assert len(val) == val_size and len(train) == n - val_size
+    assert np.array_equal(np.sort(np.concatenate([train, val])), np.arange(n))
+
+
+def test_split_indices_repeats_with_its_seed_and_refuses_bad_sizes():
+    assert all(np.array_equal(a, b) for a, b in zip(split_indices(100, 10, 3), split_indices(100, 10, 3)))
+    assert not np.array_equal(split_indices(100, 10, 3)[1], split_indices(100, 10, 4)[1])
+    with pytest.raises(ValueError):
+        split_indices(10, 10)
+
+
+def test_make_loader_batches_and_dtypes():
+    images = np.random.default_rng(0).random((10, 1, 28, 28))
+    labels = np.arange(10)
+    batches = list(make_loader(images, labels, batch_size=4))
+    assert [len(y) for _, y in batches] == [4, 4, 2]
+    x, y = batches[0]
+    assert x.dtype == torch.float32 and y.dtype == torch.int64 and tuple(x.shape) == (4, 1, 28, 28)
+    first = [y.tolist() for _, y in make_loader(images, labels, 4, shuffle=True, seed=1)]
+    again = [y.tolist() for _, y in make_loader(images, labels, 4, shuffle=True, seed=1)]
+    assert first == again and sorted(sum(first, [])) == list(range(10))
+
+
+def test_history_records_saves_and_loads(tmp_path):
+    h = AccuracyHistory()
+    h.record(epoch=1, train_loss=0.5, train_acc=0.8, val_acc=0.75, seconds=1.0)
+    h.record(epoch=2, train_loss=0.4, train_acc=0.85, val_acc=0.8, seconds=1.0)
+    assert len(h) == 2 and h.test_acc == []
+    assert "val_acc 80.00 %" in h.summary()
+    with pytest.raises(KeyError):
+        h.record(accuracy=1.0)
+    loaded = AccuracyHistory.load(h.save(tmp_path / "h.json"))
+    assert loaded == h
+
+
+def _toy(seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(64, 1, 28, 28, generator=g)
+    y = (x.mean(dim=(1, 2, 3)) > 0).long()
+    return x, y
+
+
+def _epoch(model, loader, optimizer, loss_fn, device):
+    # a plain epoch written for this test (the notebooks write their own)
+    model.train()
+    losses = []
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = loss_fn(model(x.to(device)), y.to(device))
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return sum(losses) / len(losses)
+
+
+def _accuracy(model, loader, device):
+    model.eval()
+    with torch.no_grad():
+        hits = [(model(x.to(device)).argmax(1) == y.to(device)).float() for x, y in loader]
+    return torch.cat(hits).mean().item()
+
+
+def test_fit_records_every_epoch_and_learns(capsys, monkeypatch):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")  # no progress bar, as under the grader
+    x, y = _toy()
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 2))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    loader = make_loader(x, y, 16, shuffle=True)
+    h = fit(model, opt, torch.nn.CrossEntropyLoss(), loader, 3, train_epoch=_epoch, evaluate=_accuracy,
+            val_loader=make_loader(x, y, 64), test_loader=make_loader(x, y, 64), device=torch.device("cpu"))
+    assert h.epoch == [1, 2, 3] and len(h.train_acc) == len(h.val_acc) == len(h.test_acc) == 3
+    assert h.train_loss[-1] < h.train_loss[0] and h.val_acc[-1] > 0.8
+    out = capsys.readouterr()
+    assert out.err == "" and out.out.count("\n") == 3
+
+
+def test_fit_keeps_the_weights_of_the_best_validation_epoch(monkeypatch):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    x, y = _toy(1)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 2))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    snapshots, scripted = [], iter([0.5, 0.9, 0.7, 0.9])
+
+    def epoch_and_snapshot(*args):
+        loss = _epoch(*args)
+        snapshots.append([p.detach().clone() for p in model.parameters()])
+        return loss
+
+    def scripted_val(model, loader, device):
+        return next(scripted) if loader is val_loader else 0.0
+
+    val_loader = make_loader(x, y, 64)
+    h = fit(model, opt, torch.nn.CrossEntropyLoss(), make_loader(x, y, 16), 4, train_epoch=epoch_and_snapshot,
+            evaluate=scripted_val, val_loader=val_loader, device=torch.device("cpu"), verbose=False)
+    assert h.val_acc == [0.5, 0.9, 0.7, 0.9]
+    for kept, wanted in zip(model.parameters(), snapshots[1]):  # epoch 2: the first of the tied best
+        assert torch.equal(kept, wanted)
+
+
+def test_weights_round_trip(tmp_path):
+    model = torch.nn.Linear(3, 2)
+    other = torch.nn.Linear(3, 2)
+    load_weights(other, save_weights(model, tmp_path / "w.pt"), device=torch.device("cpu"))
+    assert all(torch.equal(a, b) for a, b in zip(model.parameters(), other.parameters()))
+
+
+@pytest.mark.parametrize("acc, points", [(0.95, 2.0), (0.90, 2.0), (0.899, 1.5), (0.86, 1.0), (0.5, 0.0)])
+def test_bracket_points(acc, points):
+    brackets = [(0.90, 2), (0.88, 1.5), (0.85, 1)]
+    assert bracket_points(acc, brackets) == points
+    assert describe_brackets(brackets).startswith(">= 90 %: 2 pts")
