@@ -48,8 +48,34 @@ class NumpyModel(Protocol):
     def get_error(self, y: np.ndarray) -> int: ...
 
 
+class EpochRecord:
+    """Per-epoch lists of a dataclass (one list per field, one entry per epoch), appended with :meth:`record`.
+
+    The histories of the NumPy loop (:class:`History`) and of the PyTorch loop
+    (``helpers.training_torch.AccuracyHistory``) are dataclasses built on it.
+    """
+
+    epoch: list[int]
+
+    def record(self, **values: float) -> None:
+        """Append one epoch's values, e.g. ``record(epoch=1, train_loss=0.3, ...)``."""
+        names = {f.name for f in fields(self)}
+        unknown = set(values) - names
+        if unknown:
+            raise KeyError(f"{type(self).__name__} has no field(s) {sorted(unknown)}; it has {sorted(names)}")
+        for name, value in values.items():
+            getattr(self, name).append(value)
+
+    def __len__(self) -> int:
+        return len(self.epoch)
+
+    def as_dict(self) -> dict[str, list[float]]:
+        """The lists by field name (for saving, or for a table)."""
+        return {f.name: list(getattr(self, f.name)) for f in fields(self)}
+
+
 @dataclass
-class History:
+class History(EpochRecord):
     """What happened in each epoch: one list entry per epoch in every field.
 
     Errors are fractions in [0, 1] (0.02 is 2 %). ``test_loss`` and
@@ -62,22 +88,6 @@ class History:
     test_loss: list[float] = field(default_factory=list)
     test_error: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
-
-    def record(self, **values: float) -> None:
-        """Append one epoch's values, e.g. ``record(epoch=1, train_loss=0.3, ...)``."""
-        names = {f.name for f in fields(self)}
-        unknown = set(values) - names
-        if unknown:
-            raise KeyError(f"History has no field(s) {sorted(unknown)}; it has {sorted(names)}")
-        for name, value in values.items():
-            getattr(self, name).append(value)
-
-    def __len__(self) -> int:
-        return len(self.epoch)
-
-    def as_dict(self) -> dict[str, list[float]]:
-        """The lists by field name (for saving, or for a table)."""
-        return {f.name: list(getattr(self, f.name)) for f in fields(self)}
 
     def summary(self) -> str:
         """The last epoch in one line."""

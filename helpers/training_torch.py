@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from helpers.runtime import device as default_device
-from helpers.training import progress
+from helpers.training import EpochRecord, progress
 
 __all__ = [
     "AccuracyHistory",
@@ -42,7 +42,7 @@ __all__ = [
 
 
 @dataclass
-class AccuracyHistory:
+class AccuracyHistory(EpochRecord):
     """One entry per epoch in every list; accuracies are fractions in [0, 1].
 
     ``train_loss`` is the mean loss of the epoch's training steps (returned by
@@ -58,22 +58,6 @@ class AccuracyHistory:
     val_acc: list[float] = field(default_factory=list)
     test_acc: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
-
-    def record(self, **values: float) -> None:
-        """Append one epoch's values, e.g. ``record(epoch=1, train_loss=0.5, val_acc=0.9)``."""
-        names = {f.name for f in fields(self)}
-        unknown = set(values) - names
-        if unknown:
-            raise KeyError(f"AccuracyHistory has no field(s) {sorted(unknown)}; it has {sorted(names)}")
-        for name, value in values.items():
-            getattr(self, name).append(value)
-
-    def __len__(self) -> int:
-        return len(self.epoch)
-
-    def as_dict(self) -> dict[str, list[float]]:
-        """The lists by field name."""
-        return {f.name: list(getattr(self, f.name)) for f in fields(self)}
 
     def summary(self) -> str:
         """The last epoch in one line."""
