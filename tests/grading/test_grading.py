@@ -52,22 +52,24 @@ def test_blank_release_scores_zero_and_names_each_task(assignment, run_of):
 
 
 def test_wrong_answer_loses_points(wrong_answer, run_of):
-    assignment, student = wrong_answer
+    assignment, label = wrong_answer
     rt = run_of(assignment)
-    assert student in rt.answers, f"catalogue of {assignment} could not be loaded: {student}"
-    answer = rt.answers[student]
+    assert label in rt.answers, f"catalogue of {assignment} could not be loaded: {label}"
+    answer, student = rt.answers[label], rt.holder[label]
     for target in answer.loses:
         cell = rt.scores[student][target]
         assert cell.score < cell.max_score, f"wrong answer '{answer.why}' to {answer.cell} keeps full marks on {target}"
 
 
 def test_right_answer_keeps_full_marks(right_answer, run_of):
-    assignment, student = right_answer
+    assignment, label = right_answer
     rt = run_of(assignment)
-    assert student in rt.answers, f"catalogue of {assignment} could not be loaded: {student}"
+    assert label in rt.answers, f"catalogue of {assignment} could not be loaded: {label}"
+    student = rt.holder[label]
     lost = {c: s.score for c, s in rt.scores[student].items() if s.auto and s.score != s.max_score}
     errors = {nbs.grade_id(c): _errors(c) for c in rt.autograded(student).cells if nbs.grade_id(c) in lost}
-    assert not lost, f"correct answer '{rt.answers[student].why}' loses points: {errors}"
+    together = [f"{a.cell}: {a.why}" for a in rt.held_by(student)]
+    assert not lost, f"correct answers {together} (handed in together by {student}) lose points: {errors}"
 
 
 def test_catalogue_covers_every_test_cell(assignment, run_of):
