@@ -1,12 +1,16 @@
 """One real autograde run per assignment, shared by all the tests of that assignment.
 
-With ``pytest -n 2 --dist loadgroup`` each assignment's tests run on one worker
-(they share the run), and different assignments run in parallel.
+With ``pytest -n 2 --dist loadgroup`` each assignment's tests are meant to run on one
+worker and different assignments in parallel; ``run_of`` makes sure the expensive run
+happens once per session even if a scheduler splits an assignment's tests.
 """
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
+from filelock import FileLock
 
 from instructor import catalogue, roundtrip
 from instructor.course import assignments
@@ -37,10 +41,24 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture
-def run_of(tmp_path_factory: pytest.TempPathFactory):
+def run_of(tmp_path_factory: pytest.TempPathFactory, worker_id: str):
+    """The round trip of an assignment, run once per test session even when xdist workers share its tests.
+
+    The first worker to ask runs it under a file lock and leaves the result (a pickle) in the session's
+    shared temporary folder; any other worker that asks waits for the lock and reads it.
+    """
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent  # the session's folder, shared by all workers
+
     def get(assignment: str) -> roundtrip.RoundTrip:
         if assignment not in _RUNS:
-            _RUNS[assignment] = roundtrip.run(assignment, tmp_path_factory.mktemp(f"course-{assignment}"))
+            saved = shared / f"roundtrip-{assignment}.pickle"
+            with FileLock(str(shared / f"roundtrip-{assignment}.lock")):
+                if saved.exists():
+                    _RUNS[assignment] = pickle.loads(saved.read_bytes())
+                else:
+                    _RUNS[assignment] = roundtrip.run(assignment, shared / f"course-{assignment}")
+                    saved.write_bytes(pickle.dumps(_RUNS[assignment]))
         return _RUNS[assignment]
 
     return get
