@@ -22,7 +22,7 @@ demo: $(STAMP) system-deps
 
 ## make test: lint, then the whole test suite (unit tests and the tests of the grading)
 test: $(STAMP) system-deps lint
-	COURSE_QUICK=1 $(RUN) -m pytest -n 2 --dist loadgroup -p no:cacheprovider
+	COURSE_QUICK=1 $(RUN) -m pytest -p no:cacheprovider
 
 lint: $(STAMP)
 	$(BIN)/ruff check helpers instructor tests bench nbgrader_config.py
