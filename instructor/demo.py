@@ -44,9 +44,10 @@ def main() -> None:
     report = export_pdf([course.autograded_path("demo-reference", first)], name="Demo Reference Student",
                         output=REPO_ROOT / "reports" / f"demo-reference_{first}.pdf", course=COURSE_NAME)
     print()
-    print(f"{'student':<16} {'assignment':<28} {'score':>6} {'max score':>9}   written answers (graded by hand)")
+    width = max(len("assignment"), *(len(row[1]) for row in rows))
+    print(f"{'student':<16} {'assignment':<{width}} {'score':>6} {'max score':>9}   written answers (graded by hand)")
     for student, assignment, score, maximum, written in rows:
-        print(f"{student:<16} {assignment:<28} {score:>6g} {maximum:>9g}   {written:g} points to grade")
+        print(f"{student:<16} {assignment:<{width}} {score:>6g} {maximum:>9g}   {written:g} points to grade")
     print()
     print(f"grades:   {grades.relative_to(REPO_ROOT)}")
     print("feedback: feedback/<student>/<assignment>/<assignment>.html")
