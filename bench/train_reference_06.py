@@ -1,7 +1,8 @@
 """Train the reference solution of notebook 06 on the real data and print its figures.
 
     COURSE_DATA_DIR=/path/to/data python bench/train_reference_06.py [--out DIR] [--threads 2]
-        [--lenet-lrs 0.001 0.002 0.003] [--skip-lenet] [--skip-kmnist] [--kmnist-proxy]
+        [--variants none ...] [--lenet-lrs 0.001 0.003 [--sweep-variant batchnorm]]
+        [--skip-lenet] [--skip-kmnist] [--kmnist-proxy]
 
 The model, the optimizer, the epoch, the accuracy and the hyper-parameters are
 taken from the reference solution in ``source/06_lenet_regularization_kmnist``
@@ -10,8 +11,9 @@ of the notebook's own code.
 
 Part A trains the four LeNet-5 variants on FashionMNIST (54 000 training and
 6 000 validation images, the 10 000 test images), and, with ``--lenet-lrs``,
-the unregularized network at each of those learning rates (how the notebook's
-learning rate was chosen). Part B sweeps the KMNIST learning rates. When the
+the unregularized network (or ``--sweep-variant``) at each of those learning
+rates (how the notebook's learning rates can be checked). Part B sweeps the
+KMNIST learning rates. When the
 KMNIST training images are missing, ``--kmnist-proxy`` (the default then) runs a
 *proxy*: the 10 000 real KMNIST test images split into 6 000 for training,
 1 000 for validation and 3 000 for testing. Its numbers are not the real result.
@@ -87,8 +89,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "dl-course-06")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
     parser.add_argument("--lenet-lrs", type=float, nargs="*", default=[],
-                        help="also train the unregularized LeNet-5 at these learning rates")
+                        help="also train LeNet-5 (the --sweep-variant) at these learning rates")
+    parser.add_argument("--sweep-variant", default="none", choices=["none", "dropout", "weight_decay", "batchnorm"],
+                        help="the variant --lenet-lrs trains (default: none)")
     parser.add_argument("--lenet-epochs", type=int, default=None, help="override the notebook's epochs")
+    parser.add_argument("--variants", nargs="*", choices=["none", "dropout", "weight_decay", "batchnorm"],
+                        help="train only these LeNet-5 variants (default: all four)")
     parser.add_argument("--skip-lenet", action="store_true")
     parser.add_argument("--skip-kmnist", action="store_true")
     parser.add_argument("--kmnist-proxy", action="store_true", help="use the proxy even if the real data is there")
@@ -117,15 +123,17 @@ def main() -> None:
         ns["fashion_train_idx"], ns["fashion_val_idx"] = ns["split_indices"](n, val_size=n // 10, seed=0)
         ns["fashion_train_eval_idx"] = np.random.default_rng(1).permutation(ns["fashion_train_idx"])[:10_000]
         epochs = args.lenet_epochs or ns["LENET_EPOCHS"]
-        runs = [(v, ns["LENET_LR"]) for v in ns["VARIANTS"]]
-        runs += [("none", lr) for lr in args.lenet_lrs if not np.isclose(lr, ns["LENET_LR"])]
+        rates = ns["LENET_LRS"]
+        runs = [(v, rates[v]) for v in args.variants or ns["VARIANTS"]]
+        swept = args.sweep_variant
+        runs += [(swept, lr) for lr in args.lenet_lrs if not np.isclose(lr, rates[swept])]
         rows = []
         for variant, lr in runs:
             t0 = time.perf_counter()
             model, history = ns["train_lenet"](variant, epochs=epochs, lr=lr)
             seconds = time.perf_counter() - t0
             best = int(np.argmax(history.val_acc))
-            if np.isclose(lr, ns["LENET_LR"]):
+            if np.isclose(lr, rates[variant]):
                 ns["save_weights"](model, args.out / f"lenet_{variant}.pt")
                 history.save(args.out / f"lenet_{variant}_history.json")
             else:

@@ -1,9 +1,11 @@
 """Full reference training of notebook 07 (vanilla and attention translators, greedy and beam search).
 
 Runs the reference solutions of ``source/07_char_translation_attention`` with the seed's settings (50 epochs,
-Adam lr 0.003, dropout 0.3, hidden size 128, batch size 64) on the Spanish-English pairs and prints, per model,
+Adam lr 0.003, dropout 0.3, hidden size 128, batch size 64; the notebook's weight averaging and label smoothing,
+which ``--ema-decay 0 --label-smoothing 0`` turn off) on the Spanish-English pairs and prints, per model,
 the training loss, validation error and wall time of every epoch, then a table of test errors (greedy for both
-models, beam search for the attention model).
+models, beam search for the attention model) of the weights kept (the epoch with the lowest validation error).
+The training loop is the notebook's own ``train_translator``.
 
     COURSE_DATA_DIR=/work/shared/data nice -n 10 python bench/train_reference_07.py --models vanilla attention
 
@@ -54,54 +56,15 @@ def notebook_namespace() -> dict:
     return namespace
 
 
-def train(ns: dict, attention: bool, settings: dict, test_every: int, out: Path, verbose: bool = True) -> dict:
-    torch = ns["torch"]
-    ns["seed_everything"](0)
-    model = ns["Translator"](len(ns["src_stoi"]), len(ns["tgt_stoi"]), settings["hidden_size"], settings["dropout"],
-                             attention).to(ns["DEVICE"])
-    optimizer = torch.optim.Adam(model.parameters(), lr=settings["lr"])
-    examples = ns["encode_pairs"](ns["train_pairs"])
-    val, test = ns["val_pairs"], ns["test_pairs"]
-    name = "attention" if attention else "vanilla"
-    log = {"epoch": [], "loss": [], "val_error": [], "test_error": {}, "seconds": []}
-    start = time.perf_counter()
-    for epoch in range(1, settings["epochs"] + 1):
-        model.train()
-        total, batches = 0.0, 0
-        for src, lengths, tgt in ns["make_batches"](examples, settings["batch_size"], shuffle=True, seed=epoch - 1):
-            src, lengths, tgt = src.to(ns["DEVICE"]), lengths.to(ns["DEVICE"]), tgt.to(ns["DEVICE"])
-            decoder_input, decoder_target = ns["shift_targets"](tgt)
-            logits, _ = model(src, lengths, decoder_input)
-            loss = ns["sequence_loss"](logits, decoder_target)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total, batches = total + loss.item(), batches + 1
-        val_error = ns["error_rate"](ns["translate"](model, [s for s, _ in val]), [t for _, t in val])
-        log["epoch"].append(epoch)
-        log["loss"].append(total / batches)
-        log["val_error"].append(val_error)
-        log["seconds"].append(time.perf_counter() - start)
-        line = (f"{name:9s} epoch {epoch:2d}  loss {total / batches:.3f}  val error {val_error:.4f}  "
-                f"{log['seconds'][-1]:7.0f} s")
-        if epoch % test_every == 0 or epoch == settings["epochs"]:
-            test_error = ns["error_rate"](ns["translate"](model, [s for s, _ in test]), [t for _, t in test])
-            log["test_error"][epoch] = test_error
-            line += f"  test error {test_error:.4f}"
-            ns["save_translator"](model, out / f"translator_{name}.pt")
-        if verbose:
-            print(line, flush=True)
-    log["model"] = model
-    return log
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", nargs="+", default=["vanilla", "attention"], choices=["vanilla", "attention"])
     parser.add_argument("--epochs", type=int, default=50)
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 is steadiest on a busy machine)")
     parser.add_argument("--beam-width", type=int, default=5)
-    parser.add_argument("--test-every", type=int, default=5)
+    parser.add_argument("--ema-decay", type=float, default=None,
+                        help="override the notebook's averaging of the weights (0: none)")
+    parser.add_argument("--label-smoothing", type=float, default=None, help="override the notebook's epsilon")
     parser.add_argument("--out", type=Path, default=Path("/tmp/bench07"))
     args = parser.parse_args()
     os.environ.pop("COURSE_QUICK", None)
@@ -111,6 +74,10 @@ def main() -> None:
     torch = ns["torch"]
     torch.set_num_threads(args.threads)
     settings = dict(ns["FULL"], epochs=args.epochs)
+    if args.ema_decay is not None:
+        settings["ema_decay"] = args.ema_decay or None
+    if args.label_smoothing is not None:
+        settings["label_smoothing"] = args.label_smoothing
     print(f"data: {len(ns['train_pairs'])} train / {len(ns['val_pairs'])} val / {len(ns['test_pairs'])} test pairs "
           f"({ns['train_pairs'].origin}); device {ns['DEVICE']}; {args.threads} thread(s); settings {settings}",
           flush=True)
@@ -119,20 +86,26 @@ def main() -> None:
     test_sources = [s for s, _ in ns["test_pairs"]]
     test_references = [t for _, t in ns["test_pairs"]]
     for name in args.models:
-        log = train(ns, name == "attention", settings, args.test_every, args.out)
-        model = log.pop("model")
+        ns["seed_everything"](0)
+        model = ns["Translator"](len(ns["src_stoi"]), len(ns["tgt_stoi"]), settings["hidden_size"], settings["dropout"],
+                                 name == "attention")
+        print(f"--- {name}", flush=True)
+        log = ns["train_translator"](model, ns["train_pairs"], ns["val_pairs"], **settings)
+        ns["save_translator"](model, args.out / f"translator_{name}.pt")
         greedy = ns["error_rate"](ns["translate"](model, test_sources), test_references)
-        per_epoch = log["seconds"][-1] / len(log["seconds"])
-        rows.append((name, "greedy", len(log["epoch"]), log["seconds"][-1], per_epoch, log["val_error"][-1], greedy))
+        log["test_error"] = {"greedy": greedy}
+        wall, kept = log["seconds"][-1], log["epoch_kept"]
+        per_epoch = wall / len(log["seconds"])
+        rows.append((name, "greedy", kept, wall, per_epoch, log["val_error"][kept - 1], greedy))
         if name == "attention" and args.beam_width:
             start = time.perf_counter()
             beam = ns["error_rate"](ns["translate"](model, test_sources, beam_width=args.beam_width), test_references)
-            log["beam"] = {"width": args.beam_width, "test_error": beam, "seconds": time.perf_counter() - start}
-            rows.append((name, f"beam {args.beam_width}", len(log["epoch"]), log["seconds"][-1], per_epoch,
-                         log["val_error"][-1], beam))
+            log["test_error"][f"beam {args.beam_width}"] = beam
+            log["beam_seconds"] = time.perf_counter() - start
+            rows.append((name, f"beam {args.beam_width}", kept, wall, per_epoch, log["val_error"][kept - 1], beam))
         summary[name] = log
         (args.out / f"summary_{'_'.join(args.models)}.json").write_text(json.dumps(summary, indent=1))
-    header = ("model", "decoding", "epochs", "wall s", "s/epoch", "val err", "test err")
+    header = ("model", "decoding", "kept", "wall s", "s/epoch", "val err", "test err")
     print("\n{:10s} {:9s} {:>6s} {:>8s} {:>8s} {:>8s} {:>8s}".format(*header))
     for name, decoding, epochs, wall, per_epoch, val, test in rows:
         print(f"{name:10s} {decoding:9s} {epochs:6d} {wall:8.0f} {per_epoch:8.1f} {val:8.4f} {test:8.4f}")

@@ -24,6 +24,7 @@ import gzip
 import os
 import shutil
 import stat
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,12 +87,20 @@ def _torchvision_class(name: str):
 
 
 def _unpack_into(raw_from: Path, raw_to: Path) -> None:
+    """Unpack every ``.gz`` of ``raw_from`` into ``raw_to``, atomically.
+
+    Each file is written under a temporary name and renamed when complete, so a
+    process that starts while another one unpacks (two notebooks, a grader's
+    pool) never reads a half-written file.
+    """
     raw_to.mkdir(parents=True, exist_ok=True)
     for packed in raw_from.glob("*.gz"):
         target = raw_to / packed.name[:-3]
         if not target.exists():
-            with gzip.open(packed, "rb") as src, open(target, "wb") as dst:
-                shutil.copyfileobj(src, dst)
+            with tempfile.NamedTemporaryFile(dir=raw_to, prefix=f".{target.name}.", delete=False) as dst:
+                with gzip.open(packed, "rb") as src:
+                    shutil.copyfileobj(src, dst)
+            os.replace(dst.name, target)
 
 
 def _writable(folder: Path) -> bool:

@@ -33,6 +33,7 @@ from helpers.training import EpochRecord, progress
 
 __all__ = [
     "AccuracyHistory",
+    "Augmented",
     "fit",
     "load_weights",
     "make_loader",
@@ -120,6 +121,55 @@ def make_loader(images: Any, labels: Any, batch_size: int, shuffle: bool = False
     y = torch.as_tensor(np.asarray(labels), dtype=torch.int64)
     generator = torch.Generator().manual_seed(seed) if shuffle else None
     return DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=shuffle, generator=generator)
+
+
+class Augmented:
+    """A training loader whose images are randomly shifted and mirrored, drawn anew for every batch.
+
+    ``Augmented(loader, shift=2, flip=True, seed=0)`` yields the batches of ``loader`` (x of shape (B, C, H, W),
+    y of shape (B,)) with each image moved by (dy, dx) pixels, each drawn uniformly from ``-shift..shift`` (the
+    uncovered border is filled with zeros, the part moved out is lost), then, when ``flip``, mirrored left to right
+    with probability 1/2. The labels pass unchanged. The draws come from a generator seeded by ``seed``, so a run
+    can be repeated; every epoch gets new draws. Only for training: measure accuracies on plain loaders.
+    """
+
+    def __init__(self, loader: Any, shift: int = 2, flip: bool = True, seed: int = 0) -> None:
+        import torch
+
+        if shift < 0:
+            raise ValueError(f"shift must be >= 0, got {shift}")
+        self.loader, self.shift, self.flip = loader, int(shift), bool(flip)
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def __len__(self) -> int:
+        return len(self.loader)
+
+    @property
+    def dataset(self) -> Any:
+        return self.loader.dataset
+
+    def transform(self, x: Any) -> Any:
+        """One random draw for a batch x of shape (B, C, H, W); returns a new tensor of the same shape."""
+        import torch
+
+        batch, _, height, width = x.shape
+        k = self.shift
+        if k:
+            padded = torch.nn.functional.pad(x, (k, k, k, k))
+            dy = torch.randint(0, 2 * k + 1, (batch,), generator=self.generator)
+            dx = torch.randint(0, 2 * k + 1, (batch,), generator=self.generator)
+            rows = (dy[:, None] + torch.arange(height))[:, None, :, None]  # (B, 1, H, 1)
+            cols = (dx[:, None] + torch.arange(width))[:, None, None, :]  # (B, 1, 1, W)
+            x = padded[torch.arange(batch)[:, None, None, None], torch.arange(x.shape[1])[None, :, None, None],
+                       rows, cols]
+        if self.flip:
+            mirror = torch.rand(batch, generator=self.generator) < 0.5
+            x = torch.where(mirror[:, None, None, None], x.flip(-1), x)
+        return x
+
+    def __iter__(self) -> Iterator[Any]:
+        for x, y in self.loader:
+            yield self.transform(x), y
 
 
 class _WithProgress:

@@ -1,6 +1,7 @@
 import gzip
 import os
 import stat
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -50,6 +51,24 @@ def test_gz_files_in_a_writable_folder_are_unpacked_in_place(isolated_data):
     raw = _fake_mnist(isolated_data / "data")
     assert len(data.load_images("MNIST", train=True, subset=5)) == 5
     assert (raw / "train-images-idx3-ubyte").exists()
+
+
+def test_unpacked_files_appear_only_when_complete(isolated_data, monkeypatch):
+    # a process that loads while another one unpacks (a grader's pool) must never find a half-written file
+    raw = _fake_mnist(isolated_data / "data")
+    copy = data.shutil.copyfileobj
+    visible_too_early = []
+
+    def watched_copy(src, dst, *args):
+        target = raw / Path(src.name).name[: -len(".gz")]
+        if target.exists():
+            visible_too_early.append(target.name)
+        return copy(src, dst, *args)
+
+    monkeypatch.setattr(data.shutil, "copyfileobj", watched_copy)
+    assert len(data.load_images("MNIST", train=False)) == 12
+    assert visible_too_early == []
+    assert not [p.name for p in raw.iterdir() if p.name.startswith(".")], "temporary files left behind"
 
 
 def test_missing_data_without_network_says_which_files_go_where(isolated_data):

@@ -128,3 +128,35 @@ def test_bracket_points(acc, points):
     brackets = [(0.90, 2), (0.88, 1.5), (0.85, 1)]
     assert bracket_points(acc, brackets) == points
     assert describe_brackets(brackets).startswith(">= 90 %: 2 pts")
+
+
+def test_augmented_batches_are_shifted_and_mirrored_copies_with_the_same_labels():
+    import torch
+
+    from helpers.training_torch import Augmented, make_loader
+
+    rng = np.random.default_rng(0)
+    images = rng.random((40, 1, 6, 5)).astype(np.float32)
+    labels = np.arange(40) % 10
+    augmented = Augmented(make_loader(images, labels, 16), shift=1, flip=True, seed=3)
+    assert len(augmented) == 3
+    seen = set()
+    for (x, y), (x0, y0) in zip(augmented, make_loader(images, labels, 16)):
+        assert x.shape == x0.shape and torch.equal(y, y0)
+        for out, original in zip(x, x0):
+            # brute force: the output must be one of the 3 x 3 shifts of the image, mirrored or not
+            padded = torch.nn.functional.pad(original, (1, 1, 1, 1))
+            matches = [(dy, dx, m) for dy in range(3) for dx in range(3) for m in (False, True)
+                       if torch.equal(out, (lambda c: c.flip(-1) if m else c)(padded[:, dy:dy + 6, dx:dx + 5]))]
+            assert matches, "an output is not a shifted (and possibly mirrored) copy of its image"
+            seen.update(matches)
+    assert len(seen) > 12, "the draws should cover many of the 18 shift/mirror combinations"
+    first = [x for x, _ in Augmented(make_loader(images, labels, 16), 1, True, seed=3)]
+    again = [x for x, _ in Augmented(make_loader(images, labels, 16), 1, True, seed=3)]
+    assert all(torch.equal(a, b) for a, b in zip(first, again)), "the same seed should repeat the draws"
+    epoch2 = [x for x, _ in augmented]
+    assert not all(torch.equal(a, b) for a, b in zip(first, epoch2)), "every epoch should draw anew"
+    plain = [x for x, _ in Augmented(make_loader(images, labels, 16), shift=0, flip=False)]
+    assert torch.equal(torch.cat(plain), torch.from_numpy(images))
+    with pytest.raises(ValueError, match="shift"):
+        Augmented(make_loader(images, labels, 16), shift=-1)

@@ -58,6 +58,8 @@ WRONG = [
                    "a_o, p = self.attention(outputs.reshape(batch * steps, hidden),":
                    "a_o, p = self.attention(torch.cat([state_in[0].transpose(0, 1), outputs[:, :-1]], dim=1)"
                    ".reshape(batch * steps, hidden),"}),
+    wrong("decoder", "no dropout on the outputs (only on the embeddings)", "test_decoder",
+          replace={"logits = self.generator(self.dropout(outputs))": "logits = self.generator(outputs)"}),
     wrong("decoder", "the encoder's state is not passed to the decoder LSTM", "test_decoder",
           replace={"outputs, state = self.lstm(embedded, state)": "outputs, state = self.lstm(embedded)"}),
     # -- objective
