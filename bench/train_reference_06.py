@@ -36,6 +36,8 @@ from pathlib import Path
 
 import numpy as np
 
+VARIANTS = ("none", "dropout", "weight_decay", "batchnorm")  # the notebook's VARIANTS, for the options
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
@@ -90,10 +92,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
     parser.add_argument("--lenet-lrs", type=float, nargs="*", default=[],
                         help="also train LeNet-5 (the --sweep-variant) at these learning rates")
-    parser.add_argument("--sweep-variant", default="none", choices=["none", "dropout", "weight_decay", "batchnorm"],
+    parser.add_argument("--sweep-variant", default="none", choices=VARIANTS,
                         help="the variant --lenet-lrs trains (default: none)")
     parser.add_argument("--lenet-epochs", type=int, default=None, help="override the notebook's epochs")
-    parser.add_argument("--variants", nargs="*", choices=["none", "dropout", "weight_decay", "batchnorm"],
+    parser.add_argument("--variants", nargs="*", choices=VARIANTS,
                         help="train only these LeNet-5 variants (default: all four)")
     parser.add_argument("--skip-lenet", action="store_true")
     parser.add_argument("--skip-kmnist", action="store_true")

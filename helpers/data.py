@@ -98,8 +98,12 @@ def _unpack_into(raw_from: Path, raw_to: Path) -> None:
         target = raw_to / packed.name[:-3]
         if not target.exists():
             with tempfile.NamedTemporaryFile(dir=raw_to, prefix=f".{target.name}.", delete=False) as dst:
-                with gzip.open(packed, "rb") as src:
-                    shutil.copyfileobj(src, dst)
+                try:
+                    with gzip.open(packed, "rb") as src:
+                        shutil.copyfileobj(src, dst)
+                except BaseException:
+                    Path(dst.name).unlink(missing_ok=True)  # a corrupt or interrupted unpack leaves nothing behind
+                    raise
             os.replace(dst.name, target)
 
 

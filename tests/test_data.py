@@ -109,3 +109,12 @@ def test_minibatches_cover_every_index_once():
     assert [len(b) for b in batches] == [4, 4, 2]
     assert sorted(np.concatenate(batches).tolist()) == list(range(10))
     assert np.concatenate(list(data.minibatches(5, 2))).tolist() == [0, 1, 2, 3, 4]
+
+
+def test_a_corrupt_archive_leaves_no_partial_file(tmp_path):
+    source, target = tmp_path / "packed", tmp_path / "raw"
+    source.mkdir()
+    (source / "train-images-idx3-ubyte.gz").write_bytes(b"not a gzip stream")
+    with pytest.raises(OSError):
+        data._unpack_into(source, target)
+    assert list(target.iterdir()) == [], "an unpack that failed must leave neither the file nor a temporary"

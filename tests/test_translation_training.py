@@ -8,21 +8,13 @@ torch = pytest.importorskip("torch")
 @pytest.fixture(scope="module")
 def nb07(tmp_path_factory):
     """The notebook's set-up cells and reference solutions, on the toy language (no real pairs in the data root)."""
-    import os
-
     from bench.train_reference_07 import notebook_namespace
 
-    saved = {k: os.environ.get(k) for k in ("COURSE_DATA_DIR", "COURSE_CACHE_DIR")}
     root = tmp_path_factory.mktemp("nb07")
-    os.environ["COURSE_DATA_DIR"], os.environ["COURSE_CACHE_DIR"] = str(root / "data"), str(root / "cache")
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COURSE_DATA_DIR", str(root / "data"))
+        patch.setenv("COURSE_CACHE_DIR", str(root / "cache"))
         yield notebook_namespace()
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _model(ns, seed=0):
