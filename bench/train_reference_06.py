@@ -26,7 +26,6 @@ wall time.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import sys
@@ -41,7 +40,7 @@ VARIANTS = ("none", "dropout", "weight_decay", "batchnorm")  # the notebook's VA
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from helpers.data import DataUnavailable, ImageData, data_root, load_torchvision  # noqa: E402
+from helpers.data import DataUnavailable, ImageData, data_root, load_idx_arrays, read_idx  # noqa: E402
 from instructor import notebooks as nbs  # noqa: E402
 
 NOTEBOOK = REPO / "source" / "06_lenet_regularization_kmnist" / "06_lenet_regularization_kmnist.ipynb"
@@ -56,16 +55,6 @@ def reference_namespace() -> dict:
         if nbs.is_solution(cell) or cell.source.startswith(wanted):
             exec(compile(nbs.solution_text(cell.source), str(NOTEBOOK), "exec"), namespace)
     return namespace
-
-
-def read_idx(path: Path) -> np.ndarray:
-    """An IDX file (``.gz`` or not) as a NumPy array."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims))
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
 def kmnist_proxy() -> tuple[ImageData, ImageData, np.ndarray, np.ndarray]:
@@ -152,7 +141,7 @@ def main() -> None:
         try:
             if args.kmnist_proxy:
                 raise DataUnavailable("proxy asked for")
-            load_torchvision("KMNIST", train=True, download=False)
+            load_idx_arrays("KMNIST", train=True)
             from helpers.data import load_images
 
             train, test = load_images("KMNIST", True, allow_synthetic=False), load_images("KMNIST", False)

@@ -8,9 +8,11 @@ instructor runs.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +25,12 @@ from instructor import notebooks as nbs
 def assignments(root: Path = REPO_ROOT) -> list[str]:
     """Every assignment in ``source/``, in course order."""
     return sorted(p.name for p in (root / "source").iterdir() if (p / f"{p.name}.ipynb").exists())
+
+
+def autograde_timeout(root: Path = REPO_ROOT) -> float:
+    """The per-cell time limit of autograding, ``c.Execute.timeout`` in the course's ``nbgrader_config.py``."""
+    config = (root / "nbgrader_config.py").read_text()
+    return float(re.search(r"c\.Execute\.timeout\s*=\s*(\d+)", config).group(1))
 
 
 def command_env() -> dict[str, str]:
@@ -73,8 +81,9 @@ class Course:
     def autograde(self, assignment: str) -> None:
         self.nbgrader("autograde", assignment, "--force")
 
-    def generate_feedback(self, assignment: str) -> None:
-        self.nbgrader("generate_feedback", assignment, "--force")
+    def generate_feedback(self, assignment: str, student: str | None = None) -> None:
+        """Feedback HTML for every graded submission (or one ``student``: a name or a glob pattern)."""
+        self.nbgrader("generate_feedback", assignment, "--force", *([f"--student={student}"] if student else []))
 
     def export_grades(self, path: Path) -> Path:
         self.nbgrader("export", f"--CsvExportPlugin.filename={path}")
@@ -93,18 +102,25 @@ class Course:
     def feedback_path(self, student: str, assignment: str) -> Path:
         return self.root / "feedback" / student / assignment / f"{assignment}.html"
 
-    def submit(self, student: str, assignment: str, notebook: NotebookNode) -> None:
-        folder = self.root / "submitted" / student / assignment
+    def submission_folder(self, student: str, assignment: str) -> Path:
+        return self.root / "submitted" / student / assignment
+
+    def submit(self, student: str, assignment: str, notebook: NotebookNode, files: Iterable[Path] = ()) -> None:
+        """Hand in ``notebook`` and the ``files`` saved beside it (weights, histories)."""
+        folder = self.submission_folder(student, assignment)
         if folder.exists():
             shutil.rmtree(folder)
         nbs.write(notebook, folder / f"{assignment}.ipynb")
+        for path in files:
+            shutil.copy(path, folder / Path(path).name)
         (folder / "timestamp.txt").write_text("2026-11-20 12:00:00.000000 UTC\n")
 
-    def submit_reference(self, student: str, assignment: str, answers: dict[str, str] | None = None) -> None:
-        """Hand in the release filled with the reference solutions (``answers`` overrides cells)."""
+    def submit_reference(self, student: str, assignment: str, answers: dict[str, str] | None = None,
+                         files: Iterable[Path] = ()) -> None:
+        """Hand in the release filled with the reference solutions (``answers`` overrides cells), with ``files``."""
         release = nbs.read(self.release_path(assignment))
         source = nbs.read(self.source_path(assignment))
-        self.submit(student, assignment, nbs.fill_in(release, source, answers))
+        self.submit(student, assignment, nbs.fill_in(release, source, answers), files)
 
     def submit_blank(self, student: str, assignment: str) -> None:
         """Hand in the untouched release."""

@@ -2,8 +2,12 @@
 
 For every assignment: generate the release, hand in the reference solutions
 (student ``demo-reference``) and the untouched release (``demo-blank``),
-autograde, generate feedback. Then export ``grades.csv``, write a PDF report of
-one autograded notebook, and print the score table.
+autograde, generate feedback. When ``COURSE_DATA_DIR`` points at the real
+datasets, ``demo-reference`` hands in the reference weight files too
+(``instructor/weights/``), as a student hands in what the notebook saved; without
+the data, everything runs on the synthetic stand-ins and no weights are handed in.
+Then export ``grades.csv``, write a PDF report of one autograded notebook, and
+print the score table.
 
 Run it with ``make demo`` (``python -m instructor.demo``).
 """
@@ -13,9 +17,11 @@ from __future__ import annotations
 import os
 import time
 
+from helpers.data import data_root
 from helpers.report import export_pdf
 from instructor import COURSE_NAME, REPO_ROOT
 from instructor.course import Course, assignments
+from instructor.reference import reference_weights
 
 STUDENTS = {"demo-reference": "the reference solutions", "demo-blank": "the untouched release"}
 
@@ -27,11 +33,14 @@ def main() -> None:
     for assignment in assignments():
         start = time.perf_counter()
         course.generate(assignment)
-        course.submit_reference("demo-reference", assignment)
+        weights = reference_weights(assignment)
+        files = weights.files if weights is not None and weights.graded_cells(data_root()) else ()
+        course.submit_reference("demo-reference", assignment, files=files)
         course.submit_blank("demo-blank", assignment)
         course.autograde(assignment)
         course.generate_feedback(assignment)
-        print(f"{assignment}: released, 2 submissions autograded, feedback written "
+        handed_in = f", demo-reference with {', '.join(p.name for p in files)}" if files else ""
+        print(f"{assignment}: released, 2 submissions autograded{handed_in}, feedback written "
               f"({time.perf_counter() - start:.0f} s)")
         for student, cells in sorted(course.scores(assignment).items()):
             if student not in STUDENTS:

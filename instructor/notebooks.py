@@ -116,3 +116,14 @@ def fill_in(release: NotebookNode, source: NotebookNode, answers: dict[str, str]
     if unknown:
         raise KeyError(f"no solution cell with grade_id {sorted(unknown)} in the notebook")
     return filled
+
+
+def hidden_test_lines(nb: NotebookNode, min_length: int = 24) -> set[str]:
+    """The distinctive lines (stripped, at least ``min_length`` characters) of every hidden-test region."""
+    lines = set()
+    for cell in nb.cells:
+        if is_test(cell) and BEGIN_HIDDEN in cell.source:
+            for part in cell.source.split(BEGIN_HIDDEN)[1:]:
+                hidden = part.split(END_HIDDEN, 1)[0]
+                lines |= {line.strip() for line in hidden.split("\n") if len(line.strip()) >= min_length}
+    return lines

@@ -6,12 +6,20 @@ Students: ``reference`` (the release filled with the reference solutions),
 it), and a few students who combine the *right* answers: the k-th of them holds
 the k-th right answer of every cell that has one, and must still get full marks.
 All are graded by a single ``nbgrader autograde`` run in a scratch copy of the
-course.
+course, and get their feedback (``nbgrader generate_feedback``).
+
+:func:`run_real` grades in the real configuration instead: the real datasets
+(read-only) where the grader runs, and the reference handed in three ways:
+``reference`` with the committed reference weights, ``no-weights`` without any
+weight file, ``bad-weights`` with weight files of a badly trained model.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +28,7 @@ from nbformat import NotebookNode
 from instructor import catalogue
 from instructor import notebooks as nbs
 from instructor.course import CellScore, Course
+from instructor.reference import reference_weights, spoil
 
 
 @dataclass
@@ -37,11 +46,66 @@ class RoundTrip:
         cells = [s for s in self.scores[student].values() if s.auto]
         return sum(s.score or 0.0 for s in cells), sum(s.max_score for s in cells)
 
+    def cell_seconds(self, student: str) -> dict[str, float]:
+        """How long each executed cell of ``student``'s autograded notebook ran (grade id, else ``cell <i>``)."""
+        from datetime import datetime
+
+        seconds = {}
+        for i, cell in enumerate(self.autograded(student).cells):
+            timing = cell.get("metadata", {}).get("execution", {})
+            if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
+                start, end = (datetime.fromisoformat(timing[k].replace("Z", "+00:00"))
+                              for k in ("iopub.execute_input", "shell.execute_reply"))
+                seconds[nbs.grade_id(cell) or f"cell {i}"] = (end - start).total_seconds()
+        return seconds
+
     def held_by(self, student: str) -> list[catalogue.Answer]:
         return [self.answers[label] for label, who in self.holder.items() if who == student]
 
 
+@contextlib.contextmanager
+def environment(**values: str) -> Iterator[None]:
+    """Set environment variables (inherited by nbgrader and its kernels) for the block only."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def run_real(assignment: str, workdir: Path, data_dir: Path) -> RoundTrip:
+    """Grade the reference with, without and with spoiled weight files on the real data in ``data_dir``."""
+    with environment(COURSE_DATA_DIR=str(data_dir), COURSE_CACHE_DIR=str(workdir / "cache")):
+        course = Course.scratch(workdir, only=[assignment])
+        course.generate(assignment)
+        weights = reference_weights(assignment)
+        course.submit_reference("reference", assignment, files=weights.files if weights else ())
+        if weights is not None:
+            course.submit_reference("no-weights", assignment)
+            spoiled = workdir / "spoiled"
+            spoiled.mkdir()
+            for seed, path in enumerate(weights.files):
+                spoil(path, spoiled / path.name, seed=seed)
+            course.submit_reference("bad-weights", assignment, files=[spoiled / p.name for p in weights.files])
+        course.autograde(assignment)
+        course.generate_feedback(assignment)
+    return RoundTrip(course, assignment, {}, {}, course.scores(assignment))
+
+
 def run(assignment: str, workdir: Path, with_catalogue: bool = True) -> RoundTrip:
+    """Grade the reference, the blank release and the catalogue on the generated stand-in data (no data files)."""
+    empty = workdir / "no-data"
+    empty.mkdir(parents=True, exist_ok=True)
+    with environment(COURSE_DATA_DIR=str(empty), COURSE_CACHE_DIR=str(workdir / "cache"), COURSE_OFFLINE="1"):
+        return _run(assignment, workdir, with_catalogue)
+
+
+def _run(assignment: str, workdir: Path, with_catalogue: bool) -> RoundTrip:
     course = Course.scratch(workdir, only=[assignment])
     course.generate(assignment)
     course.submit_reference("reference", assignment)
@@ -71,4 +135,5 @@ def run(assignment: str, workdir: Path, with_catalogue: bool = True) -> RoundTri
                     holder[labels[k]] = student
             course.submit_reference(student, assignment, edits)
     course.autograde(assignment)
+    course.generate_feedback(assignment)
     return RoundTrip(course, assignment, answers, holder, course.scores(assignment))

@@ -6,6 +6,7 @@ import pytest
 
 os.environ.pop("MPLBACKEND", None)  # kernels must keep their inline backend, or figures vanish
 os.environ.setdefault("COURSE_QUICK", "1")
+os.environ.setdefault("COURSE_OFFLINE", "1")  # no test waits for a download; tests that want one unset it
 # Notebook kernels inherit these. Two pytest workers on two cores, each kernel with its own pool of
 # BLAS/OpenMP threads, oversubscribe the CPU and make torch many times slower: one thread each.
 for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):

@@ -80,3 +80,30 @@ def test_reversed_views_come_back_as_contiguous_copies():
     assert torch.from_numpy(out).tolist() == [3.0, 2.0, 1.0, 0.0]
     out[0] = 99.0
     assert x[3] == 3.0
+
+
+def test_check_shapes_prints_one_ok_line_and_returns_nothing(capsys):
+    from helpers.checks import check_shapes
+
+    assert check_shapes((1.5, (), "x"), (np.zeros((2, 3)), (2, None), "m")) is None
+    out = capsys.readouterr().out
+    assert out.startswith("[ok]") and out.count("\n") == 1 and "x ()" in out and "m (2, 3)" in out
+    with pytest.raises(CheckFailed, match="`m` should have shape"):
+        check_shapes((1.5, (), "x"), (np.zeros(3), (2, None), "m"))
+
+
+def test_a_missing_weight_file_is_named_with_what_was_graded_instead(tmp_path, monkeypatch, capsys):
+    from helpers.checks.layers import saved_or_trained_model
+
+    monkeypatch.chdir(tmp_path)
+    params = {"W1": np.ones((784, 10)), "b1": np.zeros(10)}
+    with pytest.raises(CheckFailed, match="does not exist"):  # a student's own run: the file must be there
+        saved_or_trained_model("p1_model.npz", params, "relu")
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    graded = saved_or_trained_model("p1_model.npz", params, "relu")
+    assert str(graded["activation"]) == "relu" and graded["W1"].shape == (784, 10)
+    out = capsys.readouterr().out
+    assert out.startswith("[missing] p1_model.npz was not handed in") and "quick run" in out
+    np.savez(tmp_path / "p1_model.npz", W1=np.zeros((784, 10)), b1=np.ones(10), activation="tanh")
+    assert str(saved_or_trained_model("p1_model.npz", params, "relu")["activation"]) == "tanh", \
+        "a handed-in file is graded, not the notebook's own model"

@@ -22,11 +22,13 @@ __all__ = [
     "CheckFailed",
     "as_float_array",
     "call_quietly",
+    "check_shapes",
     "expect_callable",
     "expect_close",
     "expect_shape",
     "expect_type",
     "passed",
+    "not_handed_in",
     "quiet",
 ]
 
@@ -58,6 +60,24 @@ def call_quietly(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 def passed(what: str) -> None:
     """Print a one-line success message (to stdout, never stderr)."""
     print(f"[ok] {what}")
+
+
+def check_shapes(*expected: tuple[Any, tuple[int | None, ...], str]) -> None:
+    """Check the shape of each ``(value, shape, name)`` and print one ``[ok]`` line (None in a shape: any size).
+
+    For answers whose values only the hidden tests can judge without giving them away.
+    """
+    found = [f"{name} {tuple(expect_shape(value, shape, name).shape)}" for value, shape, name in expected]
+    passed("shapes: " + ", ".join(found) + " (the values are graded by hidden tests)")
+
+
+def not_handed_in(files: str | list[str], instead: str) -> None:
+    """Say, in one line of the graded output, which weight file(s) were missing and what is graded instead."""
+    names = [files] if isinstance(files, str) else list(files)
+    listed = ", ".join(names)
+    print(f"[missing] {listed} {'was' if len(names) == 1 else 'were'} not handed in with the notebook, so the "
+          f"grader scored {instead} instead. Train outside the autograder and hand in {listed} for your own "
+          f"results to count.")
 
 
 def _describe(value: Any) -> str:

@@ -25,6 +25,7 @@ from helpers.checks import (
     expect_close,
     expect_shape,
     expect_type,
+    not_handed_in,
     passed,
 )
 from helpers.gradcheck import check_gradient, numerical_gradient
@@ -443,3 +444,19 @@ def check_saved_model(path: str | Path, sizes_from: str = "W") -> dict[str, np.n
     passed(f"{path}: {len(layers)} layers, sizes " + " -> ".join(
         [str(saved["W1"].shape[0])] + [str(saved[f"W{i}"].shape[1]) for i in layers]))
     return saved
+
+
+def saved_or_trained_model(path: str | Path, params: dict[str, np.ndarray], activation: str) -> dict[str, Any]:
+    """The model graded for performance: the handed-in file when it exists (checked by :func:`check_saved_model`).
+
+    Under the autograder without the file, the MLP trained by the notebook itself
+    (``params``: W1, b1, ...; a quick run) is graded instead, and the output says so.
+    Elsewhere a missing file is an error: the training cell saves it.
+    """
+    from helpers.runtime import in_autograde
+
+    if Path(path).exists() or not in_autograde():
+        return check_saved_model(path)
+    not_handed_in(str(path), "the MLP this notebook trained under the autograder (a quick run on 512 training "
+                             "images, not your full training)")
+    return {**{k: np.asarray(v) for k, v in params.items()}, "activation": np.asarray(activation)}

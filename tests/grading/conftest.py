@@ -1,10 +1,18 @@
-"""The real autograde runs behind the tests of the grading: one per assignment, run up front in parallel.
+"""The real autograde runs behind the tests of the grading: run up front, in parallel.
 
-Only the assignments whose tests were selected run (``-k 02_logic`` runs one).
-They run in a pool of processes, one per core, with the biggest catalogues
-first; each is a complete ``nbgrader autograde`` round trip in its own scratch
-course. The tests then only read the results. A round trip that fails makes the
-tests of its assignment fail with its error, and no others.
+Two kinds of round trip, only for the assignments whose tests were selected
+(``-k 02_logic`` runs one):
+
+- ``synthetic``: the reference, the blank release and the whole catalogue, on the
+  data the project generates itself (:func:`instructor.roundtrip.run`);
+- ``real``: the reference with, without and with spoiled weight files, on the real
+  datasets (:func:`instructor.roundtrip.run_real`), when they are present
+  (``../shared/data``, or ``COURSE_REAL_DATA_DIR``).
+
+They run in one pool of processes, one per core, the most expensive first; each is
+a complete ``nbgrader autograde`` in its own scratch course. The tests then only
+read the results. A round trip that fails makes the tests that read it fail with
+its error, and no others.
 """
 
 from __future__ import annotations
@@ -12,11 +20,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import pytest
 
-from instructor import catalogue, roundtrip
-from instructor.course import assignments
+from instructor import REPO_ROOT, catalogue, roundtrip
+from instructor.course import Course, assignments
+from instructor.reference import real_data_dir
 
 ASSIGNMENTS = assignments()
 
@@ -49,36 +59,86 @@ def _assignment_of(item: pytest.Item) -> str | None:
     return None
 
 
-def _size(assignment: str) -> int:
+def _cost(kind: str, assignment: str) -> float:
+    """A rough cost in notebook-executions, so the pool starts the longest round trips first."""
+    heavy = "import torch" in Course(REPO_ROOT).source_path(assignment).read_text()
     try:
-        return len(catalogue.load(assignment))
+        students = 3 + len(catalogue.load(assignment)) if kind == "synthetic" else 3
     except Exception:
-        return 0
+        students = 3
+    return students * (5.0 if heavy else 1.0)
+
+
+@pytest.fixture(scope="session")
+def real_data() -> Path:
+    """The real datasets, or a skip when this machine has none (CI always has ``../shared/data``)."""
+    path = real_data_dir()
+    if path is None or not path.is_dir():
+        pytest.skip("no real datasets here (../shared/data or COURSE_REAL_DATA_DIR): the real configuration "
+                    "cannot be graded")
+    return path
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[int, float]]:
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime) for p in folder.rglob("*")}
 
 
 @pytest.fixture(scope="session")
 def round_trips(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    """assignment -> RoundTrip, or the exception its round trip raised."""
-    wanted = {a for item in request.session.items if "run_of" in getattr(item, "fixturenames", ())
-              if (a := _assignment_of(item))}
-    order = sorted(wanted, key=_size, reverse=True)
+    """(kind, assignment) -> RoundTrip, or the exception its round trip raised; and the real data's snapshot."""
+    jobs = set()
+    for item in request.session.items:
+        names = getattr(item, "fixturenames", ())
+        assignment = _assignment_of(item)
+        if assignment and "run_of" in names:
+            jobs.add(("synthetic", assignment))
+        if assignment and "real_run_of" in names:
+            jobs.add(("real", assignment))
+    data_dir = real_data_dir()
+    if data_dir is None or not data_dir.is_dir():
+        jobs = {job for job in jobs if job[0] != "real"}
+    order = sorted(jobs, key=lambda job: _cost(*job), reverse=True)
     base = tmp_path_factory.mktemp("courses")
-    results: dict[str, object] = {}
+    before = _snapshot(data_dir) if data_dir and data_dir.is_dir() else {}
+    results: dict[tuple[str, str], object] = {}
     workers = max(1, min(len(order), os.cpu_count() or 1))
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {a: pool.submit(roundtrip.run, a, base / f"course-{a}") for a in order}
-        for a, future in futures.items():
+        futures = {}
+        for kind, a in order:
+            if kind == "synthetic":
+                futures[kind, a] = pool.submit(roundtrip.run, a, base / f"course-{a}")
+            else:
+                futures[kind, a] = pool.submit(roundtrip.run_real, a, base / f"real-{a}", data_dir)
+        for job, future in futures.items():
             error = future.exception()
-            results[a] = error if error is not None else future.result()
-    return results
+            results[job] = error if error is not None else future.result()
+    after = _snapshot(data_dir) if data_dir and data_dir.is_dir() else {}
+    return results, (before, after)
+
+
+def _getter(round_trips, kind: str):
+    results, _ = round_trips
+
+    def get(assignment: str) -> roundtrip.RoundTrip:
+        result = results[kind, assignment]
+        if isinstance(result, BaseException):
+            raise RuntimeError(f"the {kind} autograde round trip of {assignment} failed: {result}") from result
+        return result
+
+    return get
 
 
 @pytest.fixture
 def run_of(round_trips):
-    def get(assignment: str) -> roundtrip.RoundTrip:
-        result = round_trips[assignment]
-        if isinstance(result, BaseException):
-            raise RuntimeError(f"the autograde round trip of {assignment} failed: {result}") from result
-        return result
+    return _getter(round_trips, "synthetic")
 
-    return get
+
+@pytest.fixture
+def real_run_of(round_trips, real_data):
+    return _getter(round_trips, "real")
+
+
+@pytest.fixture
+def real_data_snapshots(round_trips, real_data):
+    """The listing (size, mtime) of the real data folder before and after every round trip ran."""
+    return round_trips[1]

@@ -9,7 +9,8 @@ import pytest
 
 from instructor import REPO_ROOT
 from instructor import notebooks as nbs
-from instructor.course import Course
+from instructor.course import Course, autograde_timeout
+from instructor.feedback import feedback_text, leaked_lines
 
 pytestmark = pytest.mark.grading
 
@@ -105,13 +106,7 @@ def _solution_lines(assignment: str) -> set[str]:
 
 
 def _hidden_lines(assignment: str) -> set[str]:
-    source = nbs.read(Course(REPO_ROOT).source_path(assignment))
-    lines = set()
-    for cell in source.cells:
-        if nbs.is_test(cell) and nbs.BEGIN_HIDDEN in cell.source:
-            hidden = cell.source.split(nbs.BEGIN_HIDDEN, 1)[1].split(nbs.END_HIDDEN, 1)[0]
-            lines |= {line.strip() for line in hidden.split("\n") if len(line.strip()) >= 24}
-    return lines
+    return nbs.hidden_test_lines(nbs.read(Course(REPO_ROOT).source_path(assignment)))
 
 
 def test_release_holds_no_solution_and_no_hidden_test(assignment):
@@ -132,18 +127,21 @@ def test_helpers_hold_no_solution(assignment):
 
 def test_cells_stay_well_below_the_autograde_timeout(assignment, run_of):
     """Every cell of the reference runs in under a quarter of ``c.Execute.timeout`` when autograded."""
-    from datetime import datetime
-
-    config = (REPO_ROOT / "nbgrader_config.py").read_text()
-    timeout = float(re.search(r"c\.Execute\.timeout\s*=\s*(\d+)", config).group(1))
-    slow, timed = {}, 0
-    for i, cell in enumerate(run_of(assignment).autograded("reference").cells):
-        timing = cell.get("metadata", {}).get("execution", {})
-        if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
-            timed += 1
-            start = datetime.fromisoformat(timing["iopub.execute_input"].replace("Z", "+00:00"))
-            end = datetime.fromisoformat(timing["shell.execute_reply"].replace("Z", "+00:00"))
-            if (end - start).total_seconds() > timeout / 4:
-                slow[nbs.grade_id(cell) or f"cell {i}"] = (end - start).total_seconds()
-    assert timed, "the autograded notebook records no execution times: this test would see nothing"
+    timeout = autograde_timeout()
+    seconds = run_of(assignment).cell_seconds("reference")
+    assert seconds, "the autograded notebook records no execution times: this test would see nothing"
+    slow = {cell: s for cell, s in seconds.items() if s > timeout / 4}
     assert not slow, f"cells too close to the {timeout:.0f} s autograde timeout: {slow}"
+
+
+def test_feedback_shows_no_hidden_test(assignment, run_of):
+    """Students read feedback: every test cell's score and message, and no line of any hidden test."""
+    rt = run_of(assignment)
+    hidden = _hidden_lines(assignment)
+    files = sorted((rt.course.root / "feedback").rglob("*.html"))
+    assert len(files) == len(rt.scores), f"{len(files)} feedback files for {len(rt.scores)} students"
+    leaks = {f.parent.parent.name: leaked_lines(feedback_text(f), hidden)[:3] for f in files}
+    leaks = {student: lines for student, lines in leaks.items() if lines}
+    assert not leaks, f"hidden-test lines reach the feedback: {leaks}"
+    blank = feedback_text(rt.course.feedback_path("blank", assignment))
+    assert "is not done yet" in blank, "the feedback should keep the message of each failure"
