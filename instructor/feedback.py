@@ -53,5 +53,5 @@ def feedback_text(path: Path) -> str:
 
 
 def leaked_lines(text: str, hidden: set[str]) -> list[str]:
-    """The hidden-test lines that occur in ``text``."""
-    return sorted(line for line in hidden if line in text)
+    """The hidden-test lines that stand as a line of ``text`` (whitespace around them ignored)."""
+    return sorted(hidden & {line.strip() for line in text.split("\n")})

@@ -119,11 +119,15 @@ def fill_in(release: NotebookNode, source: NotebookNode, answers: dict[str, str]
 
 
 def hidden_test_lines(nb: NotebookNode, min_length: int = 24) -> set[str]:
-    """The distinctive lines (stripped, at least ``min_length`` characters) of every hidden-test region."""
-    lines = set()
+    """The distinctive lines of the hidden tests: stripped, at least ``min_length`` characters long, and found
+    nowhere outside the hidden-test regions (a line that a solution or a public check also has is no secret)."""
+    hidden, visible = set(), set()
     for cell in nb.cells:
-        if is_test(cell) and BEGIN_HIDDEN in cell.source:
-            for part in cell.source.split(BEGIN_HIDDEN)[1:]:
-                hidden = part.split(END_HIDDEN, 1)[0]
-                lines |= {line.strip() for line in hidden.split("\n") if len(line.strip()) >= min_length}
-    return lines
+        parts = cell.source.split(BEGIN_HIDDEN) if is_test(cell) else [cell.source]
+        outside = [parts[0]]
+        for part in parts[1:]:
+            inside, _, after = part.partition(END_HIDDEN)
+            hidden |= {line.strip() for line in inside.split("\n")}
+            outside.append(after)
+        visible |= {line.strip() for text in outside for line in text.split("\n")}
+    return {line for line in hidden - visible if len(line) >= min_length}

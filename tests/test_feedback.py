@@ -40,3 +40,12 @@ def test_feedback_text_sees_through_highlighting_and_entities(tmp_path):
     text = feedback_text(page)
     assert SECRET in text and '"ok" <3' in text and ".x{}" not in text
     assert leaked_lines(text, {SECRET, "another hidden line of the test"}) == [SECRET]
+    assert leaked_lines("my" + SECRET, {SECRET}) == [], "a visible line that merely contains a hidden one is no leak"
+
+
+def test_hidden_lines_exclude_what_the_notebook_shows_anyway():
+    from instructor.notebooks import hidden_test_lines
+
+    nb = _graded_notebook()
+    nb.cells[0].source = nb.cells[0].source.replace("return x * x", 'assert f(3) == _want, "f(3) should be 9"')
+    assert hidden_test_lines(nb) == {SECRET}, "a line the solution also has is not a secret of the tests"
