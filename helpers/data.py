@@ -97,8 +97,11 @@ def _check_name(name: str) -> None:
 def read_idx(path: Path) -> np.ndarray:
     """An IDX file (the MNIST format; ``.gz`` or not) as a uint8 array, e.g. (N, 28, 28) images or (N,) labels."""
     opener = gzip.open if Path(path).suffix == ".gz" else open
-    with opener(path, "rb") as f:
-        data = f.read()
+    try:
+        with opener(path, "rb") as f:
+            data = f.read()
+    except (OSError, EOFError) as error:  # a damaged or cut-off .gz
+        raise DataUnavailable(f"{path} could not be read ({error}): corrupt or truncated?") from error
     if len(data) < 4 or data[:2] != b"\0\0" or data[2] != 0x08:
         raise DataUnavailable(f"{path} is not an IDX file of bytes (corrupt or truncated?)")
     dims = data[3]

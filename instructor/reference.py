@@ -115,6 +115,12 @@ def spoil(source: Path, target: Path, seed: int = 0) -> None:
         shutil.copy(source, target)
 
 
+def damage(source: Path, target: Path) -> None:
+    """A damaged copy of ``source``: its first half only, as an interrupted upload or copy leaves it."""
+    data = source.read_bytes()
+    target.write_bytes(data[: len(data) // 2])
+
+
 def run_reference_notebook(assignment: str, workdir: Path, threads: int = 1) -> Path:
     """Execute the reference-filled release of ``assignment`` in ``workdir`` outside quick mode.
 

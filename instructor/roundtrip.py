@@ -11,7 +11,8 @@ course, and get their feedback (``nbgrader generate_feedback``).
 :func:`run_real` grades in the real configuration instead: the real datasets
 (read-only) where the grader runs, and the reference handed in three ways:
 ``reference`` with the committed reference weights, ``no-weights`` without any
-weight file, ``bad-weights`` with weight files of a badly trained model.
+weight file, ``bad-weights`` with weight files of a badly trained model,
+``damaged-weights`` with the files cut in half (as an interrupted upload leaves them).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from nbformat import NotebookNode
 from instructor import catalogue
 from instructor import notebooks as nbs
 from instructor.course import CellScore, Course
-from instructor.reference import reference_weights, spoil
+from instructor.reference import damage, reference_weights, spoil
 
 
 @dataclass
@@ -87,11 +88,12 @@ def run_real(assignment: str, workdir: Path, data_dir: Path) -> RoundTrip:
         course.submit_reference("reference", assignment, files=weights.files if weights else ())
         if weights is not None:
             course.submit_reference("no-weights", assignment)
-            spoiled = workdir / "spoiled"
-            spoiled.mkdir()
-            for seed, path in enumerate(weights.files):
-                spoil(path, spoiled / path.name, seed=seed)
-            course.submit_reference("bad-weights", assignment, files=[spoiled / p.name for p in weights.files])
+            for student, make in (("bad-weights", spoil), ("damaged-weights", damage)):
+                folder = workdir / student
+                folder.mkdir()
+                for path in weights.files:
+                    make(path, folder / path.name)
+                course.submit_reference(student, assignment, files=[folder / p.name for p in weights.files])
         course.autograde(assignment)
         course.generate_feedback(assignment)
     return RoundTrip(course, assignment, {}, {}, course.scores(assignment))

@@ -107,3 +107,15 @@ def test_a_missing_weight_file_is_named_with_what_was_graded_instead(tmp_path, m
     np.savez(tmp_path / "p1_model.npz", W1=np.zeros((784, 10)), b1=np.ones(10), activation="tanh")
     assert str(saved_or_trained_model("p1_model.npz", params, "relu")["activation"]) == "tanh", \
         "a handed-in file is graded, not the notebook's own model"
+
+
+def test_a_weight_file_that_is_there_but_unusable_is_called_so(tmp_path, monkeypatch, capsys):
+    from helpers.checks import not_handed_in
+
+    monkeypatch.chdir(tmp_path)
+    not_handed_in("model.pt", "the quick run")
+    (tmp_path / "model.pt").write_bytes(b"half a file")
+    not_handed_in("model.pt", "the quick run")
+    first, second = capsys.readouterr().out.splitlines()
+    assert "model.pt was not handed in" in first and "the quick run" in first
+    assert "model.pt could not be loaded" in second

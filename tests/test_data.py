@@ -136,6 +136,10 @@ def test_a_truncated_file_is_reported(isolated_data, monkeypatch):
     packed.write_bytes(gzip.compress(body[:-100]))
     with pytest.raises(data.DataUnavailable, match="truncated"):
         data.load_images("MNIST", train=False, allow_synthetic=False)
+    packed.write_bytes(gzip.compress(body)[:-50])  # the archive itself cut short
+    with pytest.raises(data.DataUnavailable, match="could not be read"):
+        data.load_images("MNIST", train=False, allow_synthetic=False)
+    assert data.load_images("MNIST", train=False).source == "synthetic", "a notebook falls back and says why"
 
 
 def test_unknown_dataset_is_refused():

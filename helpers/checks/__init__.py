@@ -14,6 +14,7 @@ import contextlib
 import numbers
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -71,13 +72,12 @@ def check_shapes(*expected: tuple[Any, tuple[int | None, ...], str]) -> None:
     passed("shapes: " + ", ".join(found) + " (the values are graded by hidden tests)")
 
 
-def not_handed_in(files: str | list[str], instead: str) -> None:
-    """Say, in one line of the graded output, which weight file(s) were missing and what is graded instead."""
-    names = [files] if isinstance(files, str) else list(files)
-    listed = ", ".join(names)
-    print(f"[missing] {listed} {'was' if len(names) == 1 else 'were'} not handed in with the notebook, so the "
-          f"grader scored {instead} instead. Train outside the autograder and hand in {listed} for your own "
-          f"results to count.")
+def not_handed_in(file: str, instead: str) -> None:
+    """Say in one line of the graded output that the weight ``file`` is missing (or could not be loaded), and what
+    is graded instead."""
+    problem = "could not be loaded" if Path(file).exists() else "was not handed in with the notebook"
+    print(f"[missing] {file} {problem}, so the grader scored {instead} instead. Train outside the autograder and "
+          f"hand in {file} for your own results to count.")
 
 
 def _describe(value: Any) -> str:

@@ -427,8 +427,12 @@ def check_saved_model(path: str | Path, sizes_from: str = "W") -> dict[str, np.n
     path = Path(path)
     if not path.exists():
         raise CheckFailed(f"{path} does not exist: run the training cell above, which saves it.")
-    with np.load(path, allow_pickle=False) as data:
-        saved = {k: data[k] for k in data.files}
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            saved = {k: data[k] for k in data.files}
+    except Exception as error:  # not a .npz, cut short, or holding objects
+        raise CheckFailed(f"{path} could not be read ({str(error).splitlines()[0][:200]}): hand in the file that "
+                          "the training cell saved.") from error
     if "activation" not in saved or str(saved["activation"]) not in ("relu", "sigmoid", "tanh"):
         raise CheckFailed(f"{path} should record the activation ('relu', 'sigmoid' or 'tanh').")
     layers = sorted(int(k[1:]) for k in saved if k.startswith(sizes_from) and k[1:].isdigit())
