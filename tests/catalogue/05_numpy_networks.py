@@ -26,6 +26,10 @@ WRONG = [
     # -- activations -----------------------------------------------------------------------------
     wrong("relu_forward", "absolute value instead of max", "test_relu_forward", body="return np.abs(x), x"),
     wrong("relu_forward", "returns only the output, no cache", "test_relu_forward", body="return np.maximum(x, 0)"),
+    wrong("relu_backward", "gradient 1 at exactly x == 0 (x >= 0)", "test_relu_backward",
+          replace={"(x > 0)": "(x >= 0)"}),
+    wrong("relu_forward", "writes into its input (np.maximum(x, 0, out=x))", "test_relu_forward",
+          body="np.maximum(x, 0, out=x)\nreturn x, x"),
     wrong("relu_backward", "passes dout through unchanged", "test_relu_backward", body="return dout"),
     wrong("relu_backward", "multiplies dout by the output", "test_relu_backward",
           replace={"dout * (x > 0)": "dout * np.maximum(x, 0)"}),
@@ -88,6 +92,9 @@ WRONG = [
     wrong("maxpool_backward", "overlapping windows overwrite instead of adding", "test_maxpool_backward",
           replace={"+= dwin[..., p, q]": "= dwin[..., p, q]"}),
     # -- loss ------------------------------------------------------------------------------------
+    wrong("softmax_cross_entropy", "shifts the logits in place (logits -= max)", "test_softmax_cross_entropy",
+          replace={"shifted = logits - logits.max(axis=1, keepdims=True)":
+                   "logits -= logits.max(axis=1, keepdims=True)\n    shifted = logits"}),
     wrong("softmax_cross_entropy", "softmax over the wrong axis", ("test_softmax_cross_entropy", "test_mlp_forward"),
           replace={"axis=1": "axis=0"}),
     wrong("softmax_cross_entropy", "no max subtraction (overflow for large logits)", "test_softmax_cross_entropy",
@@ -123,12 +130,17 @@ WRONG = [
     wrong("mlp", "averaged momentum (1 - mu) instead of torch's", "test_mlp_step",
           replace={"self.momentum * self.velocity[k] + self.grads[k]":
                    "self.momentum * self.velocity[k] + (1 - self.momentum) * self.grads[k]"}),
+    wrong("mlp", "learning rate folded into the velocity (right only while lr stays constant)", "test_mlp_step",
+          replace={"self.velocity[k] = self.momentum * self.velocity[k] + self.grads[k]\n        p -= self.lr * self.velocity[k]":
+                   "self.velocity[k] = self.momentum * self.velocity[k] - self.lr * self.grads[k]\n        p += self.velocity[k]"}),
     wrong("mlp", "gradient ascent", ("test_mlp_step", "test_mlp_performance"), replace={"p -= ": "p += "}),
     wrong("mlp_hyperparameters", "learning rate zero: the network never learns", "test_mlp_performance",
           replace={"MLP_LR = 0.05": "MLP_LR = 0.0"}),
     wrong("mlp_hyperparameters", "one epoch with a tiny learning rate", "test_mlp_performance",
           replace={"MLP_LR = 0.05": "MLP_LR = 0.0005", "MLP_EPOCHS = 15": "MLP_EPOCHS = 1"}),
     # -- LeNet-5 ---------------------------------------------------------------------------------
+    wrong("lenet", "get_error takes the mean of the mistakes (a fraction, 0 after int)", "test_lenet",
+          replace={"int(np.sum(self.logits.argmax(axis=1) != y))": "int(np.mean(self.logits.argmax(axis=1) != y))"}),
     wrong("lenet", "pooling with stride 1", "test_lenet",
           replace={"maxpool_forward(h, 2, 2)": "maxpool_forward(h, 2, 1)"}),
     wrong("lenet", "convolution bias gradients never stored", "test_lenet",

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from instructor import REPO_ROOT, catalogue, roundtrip
-from instructor.course import Course, assignments
-from instructor.reference import real_data_dir
+from instructor import catalogue, roundtrip
+from instructor.course import assignments
+from instructor.reference import real_data_dir, reference_weights
 
 ASSIGNMENTS = assignments()
 
@@ -60,13 +60,15 @@ def _assignment_of(item: pytest.Item) -> str | None:
 
 
 def _cost(kind: str, assignment: str) -> float:
-    """A rough cost in notebook-executions, so the pool starts the longest round trips first."""
-    heavy = "import torch" in Course(REPO_ROOT).source_path(assignment).read_text()
+    """A rough cost in notebook-executions, so the pool starts the longest round trips first.
+
+    Notebooks that train models (those with reference weights) take about four times as long per submission.
+    """
     try:
-        students = 3 + len(catalogue.load(assignment)) if kind == "synthetic" else 3
+        students = 3 + len(catalogue.load(assignment)) if kind == "synthetic" else 4
     except Exception:
         students = 3
-    return students * (5.0 if heavy else 1.0)
+    return students * (4.0 if reference_weights(assignment) is not None else 1.0)
 
 
 @pytest.fixture(scope="session")
