@@ -27,6 +27,12 @@ WRONG = [
                "h = torch.cat([h[0], h[1]], dim=-1).unsqueeze(0)\n"
                "c = torch.cat([c[0], c[1]], dim=-1).unsqueeze(0)\n"
                "return self.dropout(outputs * mask), (h, c)"),
+    wrong("encoder", "no dropout on the outputs (only on the embeddings)", "test_encoder",
+          replace={"return self.dropout(outputs), (h, c)": "return outputs, (h, c)"}),
+    wrong("encoder", "no dropout on the embeddings (only on the outputs)", "test_encoder",
+          replace={"embedded = self.dropout(self.embedding(src))": "embedded = self.embedding(src)"}),
+    wrong("encoder", "outputs only as long as the longest sentence (no total_length)", "test_encoder",
+          replace={", total_length=src.shape[1])": ")"}),
     wrong("encoder", "final states concatenated backward first", "test_encoder",
           replace={"torch.cat([h[0], h[1]], dim=-1)": "torch.cat([h[1], h[0]], dim=-1)",
                    "torch.cat([c[0], c[1]], dim=-1)": "torch.cat([c[1], c[0]], dim=-1)"}),
