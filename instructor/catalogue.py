@@ -3,7 +3,9 @@
 Each assignment has ``tests/catalogue/<assignment>.py`` defining two lists:
 
 ``WRONG``
-    :func:`wrong` answers: each must lose points on the test cells it names.
+    :func:`wrong` answers: each must lose points on the test cells it names, and
+    keep full marks on those it names in ``keeps`` (test cells that use the
+    wrong piece but grade another, so one mistake costs points once).
 ``RIGHT``
     :func:`right` answers: other correct forms (a loop instead of vectorised
     code, another stable formula); each must keep full marks.
@@ -33,6 +35,7 @@ class Answer:
     body: str | None = None
     replace: tuple[tuple[str, str], ...] = ()
     loses: tuple[str, ...] = field(default=())
+    keeps: tuple[str, ...] = field(default=())
 
     @property
     def correct(self) -> bool:
@@ -57,12 +60,13 @@ class Answer:
 
 
 def wrong(cell: str, why: str, loses: str | tuple[str, ...], *, body: str | None = None,
-          replace: dict[str, str] | None = None) -> Answer:
-    """A wrong answer to solution cell ``cell`` that must lose points on the test cell(s) ``loses``."""
+          replace: dict[str, str] | None = None, keeps: tuple[str, ...] = ()) -> Answer:
+    """A wrong answer to solution cell ``cell`` that must lose points on the test cell(s) ``loses`` and keep full
+    marks on the test cell(s) ``keeps``."""
     loses = (loses,) if isinstance(loses, str) else tuple(loses)
     if not loses:
         raise ValueError("a wrong answer must name the test cell(s) it loses points on")
-    return Answer(cell, why, body, tuple((replace or {}).items()), loses)
+    return Answer(cell, why, body, tuple((replace or {}).items()), loses, tuple(keeps))
 
 
 def right(cell: str, why: str, *, body: str | None = None, replace: dict[str, str] | None = None) -> Answer:

@@ -176,12 +176,35 @@ def check_attention(BilinearAttention: type) -> None:  # noqa: N803
     passed("BilinearAttention: shapes, softmax over the real source positions, and a_o = tanh(W_o^T [q; c])")
 
 
+def stand_in_attention() -> Any:
+    """A module with the interface of ``BilinearAttention`` that is *not* the task's attention: equal weight on
+    every real source position, and ``a_o = tanh(query + context)``.
+
+    Checks of the decoder put it in place of the student's attention, so that they judge the decoder alone.
+    """
+    torch = _torch()
+
+    class UniformAttention(torch.nn.Module):
+        def forward(self, query, encoder_outputs, src_mask):
+            p = src_mask.float() / src_mask.float().sum(dim=1, keepdim=True)
+            context = torch.bmm(p.unsqueeze(1), encoder_outputs).squeeze(1)
+            return torch.tanh(query + context), p
+
+    return UniformAttention()
+
+
 def check_decoder(Decoder: type) -> None:  # noqa: N803
-    """Shapes, attention rows, causality, and one step at a time equals all steps at once."""
+    """Shapes, attention rows, causality, and one step at a time equals all steps at once.
+
+    The attention is a stand-in (:func:`stand_in_attention`), so a mistake in ``BilinearAttention`` does not
+    show up here: this check is about the decoder.
+    """
     torch = _torch()
     for use_attention in (False, True):
         torch.manual_seed(2)
         decoder = call_quietly(Decoder, 11, 6, 0.0, use_attention).eval()
+        if use_attention:
+            decoder.attention = stand_in_attention()
         keys = torch.randn(2, 4, 6)
         mask = torch.arange(4)[None, :] < torch.tensor([4, 2])[:, None]
         state = (torch.randn(1, 2, 6), torch.randn(1, 2, 6))
@@ -212,7 +235,8 @@ def check_decoder(Decoder: type) -> None:  # noqa: N803
                 steps.append(out)
         expect_close(torch.cat(steps, dim=1), logits.numpy(), f"logits {kind}, one step at a time", atol=1e-5,
                      hint="carry the LSTM state from step to step.")
-    passed("Decoder: shapes, attention rows, causality and step-by-step consistency, with and without attention")
+    passed("Decoder: shapes, attention rows, causality and step-by-step consistency, with and without attention "
+           "(a stand-in attention, so that only the decoder is checked)")
 
 
 def check_shift_targets(shift_targets: Fn) -> None:

@@ -60,6 +60,10 @@ def test_wrong_answer_loses_points(wrong_answer, run_of):
     for target in answer.loses:
         cell = rt.scores[student][target]
         assert cell.score < cell.max_score, f"wrong answer '{answer.why}' to {answer.cell} keeps full marks on {target}"
+    for other in answer.keeps:  # a test cell that uses this piece but grades another one
+        cell = rt.scores[student][other]
+        assert cell.score == cell.max_score, \
+            f"wrong answer '{answer.why}' to {answer.cell} also costs points on {other}, which grades another task"
 
 
 def test_right_answer_keeps_full_marks(right_answer, run_of):
