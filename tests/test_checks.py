@@ -119,3 +119,20 @@ def test_a_weight_file_that_is_there_but_unusable_is_called_so(tmp_path, monkeyp
     first, second = capsys.readouterr().out.splitlines()
     assert "model.pt was not handed in" in first and "the quick run" in first
     assert "model.pt could not be loaded" in second
+
+
+def test_a_forward_pass_that_writes_into_its_input_is_named_and_does_not_fail_its_backward_pass():
+    from helpers.checks.layers import check_relu_backward, check_relu_forward
+
+    def relu_forward_in_place(x):
+        np.maximum(x, 0, out=x)
+        return x, x
+
+    def relu_backward(dout, cache):
+        return dout * (cache > 0)
+
+    with pytest.raises(CheckFailed, match="in place"):
+        check_relu_forward(relu_forward_in_place)
+    check_relu_backward(relu_forward_in_place, relu_backward)  # the backward pass is right: it must pass
+    with pytest.raises(CheckFailed):
+        check_relu_backward(relu_forward_in_place, lambda dout, cache: dout)

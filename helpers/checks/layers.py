@@ -42,7 +42,14 @@ def _pair(result: Any, name: str) -> tuple[Any, Any]:
 
 
 def _forward(forward: Fn, name: str, *args: Any, **kwargs: Any) -> tuple[np.ndarray, Any]:
+    """Run a forward pass; fail if it returns no ``(out, cache)`` pair or writes into one of its input arrays."""
+    before = [np.copy(a) if isinstance(a, np.ndarray) else None for a in args]
     out, cache = _pair(call_quietly(forward, *args, **kwargs), name)
+    for position, (arg, copy) in enumerate(zip(args, before)):
+        if copy is not None and not (arg.shape == copy.shape and np.array_equal(arg, copy, equal_nan=True)):
+            raise CheckFailed(f"`{name}` changed its input number {position + 1} in place. A forward pass must "
+                              "leave its inputs unchanged: compute the output into a new array (np.maximum(x, 0), "
+                              "not np.maximum(x, 0, out=x) or x[x < 0] = 0).")
     return as_float_array(out, f"the output of {name}"), cache
 
 
@@ -74,13 +81,16 @@ def _check_backward(forward: Fn, backward: Fn, inputs: dict[str, np.ndarray], fi
                     layer: str, rng: np.random.Generator) -> None:
     """Gradients of ``backward`` for every array in ``inputs`` against finite differences of ``forward``."""
     _expect_written(backward)
-    out, cache = _forward(forward, f"{layer}_forward", *inputs.values(), **fixed)
+    # the forward pass gets copies: a forward that writes into its input is reported by its own check, and must
+    # not make a correct backward pass look wrong here
+    out, cache = _pair(call_quietly(forward, *(np.copy(v) for v in inputs.values()), **fixed), f"{layer}_forward")
+    out = as_float_array(out, f"the output of {layer}_forward")
     dout = rng.normal(size=out.shape)
     got = _grads(call_quietly(backward, dout, cache), len(inputs), f"{layer}_backward")
     for (name, value), grad in zip(inputs.items(), got):
         def f(v: np.ndarray, name: str = name) -> np.ndarray:
             args = {**inputs, name: v}
-            return _pair(forward(*args.values(), **fixed), f"{layer}_forward")[0]
+            return _pair(forward(*(np.copy(a) for a in args.values()), **fixed), f"{layer}_forward")[0]
 
         analytic = expect_shape(grad, value.shape, f"d{name} from {layer}_backward")
         check_gradient(analytic, numerical_gradient(f, value, dout), f"{layer}_backward: d{name}")
