@@ -47,6 +47,11 @@ class RoundTrip:
         cells = [s for s in self.scores[student].values() if s.auto]
         return sum(s.score or 0.0 for s in cells), sum(s.max_score for s in cells)
 
+    def own_lines(self, student: str) -> set[str]:
+        """The stripped lines ``student`` wrote (their solution cells): theirs to see in their feedback."""
+        return {line.strip() for cell in self.autograded(student).cells if nbs.is_solution(cell)
+                for line in cell.source.split("\n")}
+
     def cell_seconds(self, student: str) -> dict[str, float]:
         """How long each executed cell of ``student``'s autograded notebook ran (grade id, else ``cell <i>``)."""
         from datetime import datetime
