@@ -187,8 +187,7 @@ def stand_in_attention() -> Any:
     class UniformAttention(torch.nn.Module):
         def forward(self, query, encoder_outputs, src_mask):
             p = src_mask.float() / src_mask.float().sum(dim=1, keepdim=True)
-            context = torch.bmm(p.unsqueeze(1), encoder_outputs).squeeze(1)
-            return torch.tanh(query + context), p
+            return torch.tanh(query + (p.unsqueeze(-1) * encoder_outputs).sum(dim=1)), p
 
     return UniformAttention()
 
