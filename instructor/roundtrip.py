@@ -85,7 +85,7 @@ def environment(**values: str) -> Iterator[None]:
 
 
 def run_real(assignment: str, workdir: Path, data_dir: Path) -> RoundTrip:
-    """Grade the reference with, without and with spoiled weight files on the real data in ``data_dir``."""
+    """Grade the reference with, without, with spoiled and with damaged weight files on the real data."""
     with environment(COURSE_DATA_DIR=str(data_dir), COURSE_CACHE_DIR=str(workdir / "cache")):
         course = Course.scratch(workdir, only=[assignment])
         course.generate(assignment)
