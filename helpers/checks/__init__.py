@@ -24,12 +24,16 @@ __all__ = [
     "as_float_array",
     "call_quietly",
     "check_shapes",
+    "expect_bool",
     "expect_callable",
     "expect_close",
+    "expect_raises_value_error",
     "expect_shape",
+    "expect_shape_hint",
     "expect_type",
-    "passed",
+    "expect_whole_number",
     "not_handed_in",
+    "passed",
     "quiet",
 ]
 
@@ -168,3 +172,40 @@ def expect_close(
 
 def _hint(hint: str) -> str:
     return f" Hint: {hint}" if hint else ""
+
+
+def expect_whole_number(value: Any, want: int, name: str, hint: str = "") -> None:
+    """Fail unless ``value`` is a single number equal to the whole number ``want``."""
+    got = expect_shape(value, (), name)
+    if not np.isfinite(got) or got != want:
+        extra = f" Hint: {hint}" if hint else ""
+        raise CheckFailed(f"`{name}` is {got.item():.10g}, but it should be {want}.{extra}")
+
+
+def expect_shape_hint(value: Any, shape: tuple[int | None, ...], name: str, hint: str) -> np.ndarray:
+    """:func:`expect_shape` whose failure message ends with a hint."""
+    try:
+        return expect_shape(value, shape, name)
+    except CheckFailed as error:
+        raise CheckFailed(f"{error} Hint: {hint}") from None
+
+
+def expect_bool(value: Any, want: bool, name: str, hint: str = "") -> None:
+    """Fail unless ``value`` is a boolean (Python or NumPy) equal to ``want``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise CheckFailed(
+            f"`{name}` should be True or False, but it is a value of type {type(value).__name__}."
+        )
+    if bool(value) != want:
+        extra = f" Hint: {hint}" if hint else ""
+        raise CheckFailed(f"`{name}` is {bool(value)}, but it should be {want}.{extra}")
+
+
+def expect_raises_value_error(fn: Callable[..., Any], args: tuple, name: str, hint: str = "") -> None:
+    """Fail unless ``fn(*args)`` raises ``ValueError``."""
+    try:
+        call_quietly(fn, *args)
+    except ValueError:
+        return
+    extra = f" Hint: {hint}" if hint else ""
+    raise CheckFailed(f"`{name}` should raise ValueError, but it returned normally.{extra}")
