@@ -93,7 +93,7 @@ def test_check_shapes_prints_one_ok_line_and_returns_nothing(capsys):
 
 
 def test_a_missing_weight_file_is_named_with_what_was_graded_instead(tmp_path, monkeypatch, capsys):
-    from helpers.checks.layers import saved_or_trained_model
+    from helpers.checks.a05_numpy_networks import saved_or_trained_model
 
     monkeypatch.chdir(tmp_path)
     params = {"W1": np.ones((784, 10)), "b1": np.zeros(10)}
@@ -122,7 +122,7 @@ def test_a_weight_file_that_is_there_but_unusable_is_called_so(tmp_path, monkeyp
 
 
 def test_a_forward_pass_that_writes_into_its_input_is_named_and_does_not_fail_its_backward_pass():
-    from helpers.checks.layers import check_relu_backward, check_relu_forward
+    from helpers.checks.a05_numpy_networks import check_relu_backward, check_relu_forward
 
     def relu_forward_in_place(x):
         np.maximum(x, 0, out=x)

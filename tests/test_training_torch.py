@@ -1,11 +1,11 @@
-"""Tests of helpers.training_torch (the PyTorch loop) and of the bracket helpers of helpers.checks.torch_models."""
+"""Tests of helpers.training_torch (the PyTorch loop) and of the bracket helpers of notebook 06's checks."""
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.checks.torch_models import bracket_points, describe_brackets
+from helpers.checks.a06_lenet_regularization_kmnist import bracket_points, describe_brackets
 from helpers.training_torch import AccuracyHistory, fit, load_weights, make_loader, save_weights, split_indices
 
 torch = pytest.importorskip("torch")

@@ -8,7 +8,7 @@ torch = pytest.importorskip("torch")
 @pytest.fixture(scope="module")
 def nb07(tmp_path_factory):
     """The notebook's set-up cells and reference solutions, on the toy language (no real pairs in the data root)."""
-    from bench.train_reference_07 import notebook_namespace
+    from bench.train_reference_07_char_translation_attention import notebook_namespace
 
     root = tmp_path_factory.mktemp("nb07")
     with pytest.MonkeyPatch.context() as patch:

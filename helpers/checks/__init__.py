@@ -5,7 +5,7 @@ Every check looks at a student's answer in the same order: its *type*, then its
 says what was expected. Values are always converted to float arrays before they
 are compared, so an object that claims to equal everything cannot pass.
 
-Topic-specific checks (``helpers.checks.gelu`` and so on) are built from these.
+Topic-specific checks (``helpers.checks.a01_gelu_gradient_descent`` and so on) are built from these.
 """
 
 from __future__ import annotations

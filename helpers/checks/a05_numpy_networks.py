@@ -5,7 +5,7 @@ Every layer of the notebook is a pair ``*_forward(...) -> (out, cache)`` and
 small worked examples of their own (a kernel with a single 1 that must copy its
 input, a 4 x 4 map to pool, logits with a known loss), then every backward pass
 against centred finite differences of the student's *own* forward pass
-(``helpers.gradcheck``, threshold 1e-6). The assignment's numbers are graded by
+(``helpers.checks.gradcheck``, threshold 1e-6). The assignment's numbers are graded by
 hidden tests against PyTorch, never here.
 """
 
@@ -28,7 +28,7 @@ from helpers.checks import (
     not_handed_in,
     passed,
 )
-from helpers.gradcheck import check_gradient, numerical_gradient
+from helpers.checks.gradcheck import check_gradient, numerical_gradient
 
 Fn = Callable[..., Any]
 

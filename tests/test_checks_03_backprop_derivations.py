@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from helpers.checks import CheckFailed
-from helpers.checks import backprop as checks
+from helpers.checks import a03_backprop_derivations as checks
 
 
 def _shapes(m, n_in=10, n_hidden=50, n_out=3):

@@ -7,7 +7,8 @@ the training loss, validation error and wall time of every epoch, then a table o
 models, beam search for the attention model) of the weights kept (the epoch with the lowest validation error).
 The training loop is the notebook's own ``train_translator``.
 
-    COURSE_DATA_DIR=/work/shared/data nice -n 10 python bench/train_reference_07.py --models vanilla attention
+    COURSE_DATA_DIR=/work/shared/data nice -n 10 python bench/train_reference_07_char_translation_attention.py \
+        --models vanilla attention
 
 Nothing is written into the repository: weights and a JSON summary go to ``--out`` (default
 ``/tmp/bench07``). Two processes (``--models vanilla`` and ``--models attention``) use two cores best.

@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers.checks import CheckFailed
-from helpers.gradcheck import check_gradient, elementwise_derivative, numerical_gradient, relative_error
+from helpers.checks.gradcheck import check_gradient, elementwise_derivative, numerical_gradient, relative_error
 
 
 @settings(max_examples=25, deadline=None)

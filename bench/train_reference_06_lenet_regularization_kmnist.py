@@ -1,6 +1,7 @@
 """Train the reference solution of notebook 06 on the real data and print its figures.
 
-    COURSE_DATA_DIR=/path/to/data python bench/train_reference_06.py [--out DIR] [--threads 2]
+    COURSE_DATA_DIR=/path/to/data python bench/train_reference_06_lenet_regularization_kmnist.py
+        [--out DIR] [--threads 2]
         [--variants none ...] [--lenet-lrs 0.001 0.003 [--sweep-variant batchnorm]]
         [--skip-lenet] [--skip-kmnist] [--kmnist-proxy]
 

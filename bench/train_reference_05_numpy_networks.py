@@ -1,6 +1,6 @@
 """Train the reference solution of notebook 05 on the real MNIST by running the notebook itself.
 
-    COURSE_DATA_DIR=/path/to/data python bench/train_reference_05.py [--out DIR] [--threads 1]
+    COURSE_DATA_DIR=/path/to/data python bench/train_reference_05_numpy_networks.py [--out DIR] [--threads 1]
 
 The release of ``05_numpy_networks`` is filled with the reference solutions and
 executed top to bottom outside quick mode (nbclient, no cell timeout), exactly

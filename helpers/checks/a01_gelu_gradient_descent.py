@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from helpers.checks import CheckFailed, call_quietly, expect_callable, expect_close, expect_shape, passed
-from helpers.gradcheck import check_gradient, elementwise_derivative
+from helpers.checks.gradcheck import check_gradient, elementwise_derivative
 
 Fn = Callable[..., object]
 _PROBE = np.array([[-3.0, -1.5, -0.2], [0.0, 0.7, 2.5]])

@@ -2,7 +2,7 @@
 
 They test properties every correct answer has (consistent shapes, rows of a
 softmax summing to one, invariances), small worked examples of their own, and
-agreement with centred finite differences (``helpers.gradcheck``). Finite
+agreement with centred finite differences (``helpers.checks.gradcheck``). Finite
 differences run on the student's own forward pass where that pass defines the
 quantity, and on the definitions written in the notebook where a partial
 derivative holds some variables fixed (``df/dsigma^2``, ``df/dmu``).
@@ -24,7 +24,7 @@ from helpers.checks import (
     expect_type,
     passed,
 )
-from helpers.gradcheck import check_gradient, numerical_gradient
+from helpers.checks.gradcheck import check_gradient, numerical_gradient
 
 Fn = Callable[..., object]
 MLP_KEYS = ("X", "W_h", "b_h", "W_o", "b_o", "Y")

@@ -1,6 +1,6 @@
 """Wall time of one training epoch of each model of notebook 06, on the CPU (and the GPU when there is one).
 
-    python bench/epoch_time_06.py [--threads 2] [--examples 54000]
+    python bench/epoch_time_06_lenet_regularization_kmnist.py [--threads 2] [--examples 54000]
 
 Times one epoch of Adam steps (the notebook's batch sizes: 128 for LeNet-5, 64 for the KMNIST CNN; LeNet-5's
 batches shifted and mirrored as in the notebook) plus one evaluation pass over 26 000 images (the training subset,
@@ -19,7 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.train_reference_06 import reference_namespace  # noqa: E402
+from bench.train_reference_06_lenet_regularization_kmnist import reference_namespace  # noqa: E402
 
 
 def seconds_per_epoch(ns: dict, build, loss_fn, batch: int, examples: int, measure: int, device,

@@ -26,7 +26,7 @@ from helpers.checks import (
     expect_type,
     passed,
 )
-from helpers.gradcheck import check_gradient, numerical_gradient
+from helpers.checks.gradcheck import check_gradient, numerical_gradient
 
 Fn = Callable[..., Any]
 MARGIN = 0.1

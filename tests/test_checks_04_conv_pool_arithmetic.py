@@ -14,7 +14,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from helpers.checks import CheckFailed
-from helpers.checks import conv as checks
+from helpers.checks import a04_conv_pool_arithmetic as checks
 
 
 def _conv1d_size(n, k, padding=0, stride=1):
