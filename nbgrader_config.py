@@ -1,15 +1,24 @@
 """nbgrader configuration for the course (the course root is the folder nbgrader runs in)."""
 
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.converters import GenerateAssignment
-from nbgrader.preprocessors import ClearSolutions, GetGrades
+import os
 
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.converters import Autograde, GenerateAssignment
+from nbgrader.preprocessors import ClearSolutions, Execute, GetGrades
+
+from instructor.execute import BoundedExecute
 from instructor.feedback import HideHiddenTests
+from instructor.sandbox import SandboxedKernelManager
 from instructor.stubs import NamedClearSolutions
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it reads this file)
 
 c.CourseDirectory.course_id = "deep-learning"
+
+# The gradebook: a database server when COURSE_DB_URL names one (postgresql://user@host/db: many graders at once,
+# see the README), else gradebook.db here, with a generous busy timeout so that parallel graders wait their turn.
+c.CourseDirectory.db_url = os.environ.get("COURSE_DB_URL") or (
+    f"sqlite:///{os.path.join(os.path.dirname(os.path.abspath(__file__)), 'gradebook.db')}?timeout=120")
 
 # The release stub names the task it stands for ("Task 'sigmoid' is not done yet").
 c.GenerateAssignment.preprocessors = [
@@ -22,9 +31,18 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # (instructor/feedback.py); the formgrader still shows instructors everything.
 c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
 
-# Per-cell time limit while autograding. Notebooks that train models load the
-# submitted weights or run a tiny quick version under the autograder
-# (helpers.runtime.quick_mode), so every cell stays far below this.
+# Time limits while autograding (instructor/timeouts.py): each cell may run 20 times what the reference needs for
+# it (at least 10 s, at most c.Execute.timeout below), each submission 10 times the reference's total plus 5
+# minutes; after each test cell the grader checks that nothing it relies on was tampered with
+# (instructor/execute.py, instructor/grading/integrity.py). A cell that writes to stderr scores zero: helpers
+# keeps progress bars and warnings away from graded cells.
+c.Autograde.autograde_preprocessors = [
+    BoundedExecute if step is Execute else step
+    for step in Autograde.class_traits()["autograde_preprocessors"].default()
+]
 c.Execute.timeout = 180
-# A cell that writes to stderr scores zero: helpers keeps progress bars and
-# warnings away from graded cells; nothing to configure here beyond that.
+
+# Every submission's kernel runs in a sandbox while autograding (instructor/sandbox.py: bubblewrap, read-only
+# course code, its own folder only, no network, no way to signal the grader, a memory limit).
+# COURSE_SANDBOX=off switches it off for a class you trust.
+c.Execute.kernel_manager_class = SandboxedKernelManager

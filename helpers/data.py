@@ -112,10 +112,14 @@ def read_idx(path: Path) -> np.ndarray:
     return body.reshape(shape)
 
 
-def find_idx_files(name: str) -> dict[str, Path | None]:
-    """For each of the four IDX files of ``name``, where it is (root first, then downloads), or None."""
+def find_idx_files(name: str, roots: list[Path] | None = None) -> dict[str, Path | None]:
+    """For each of the four IDX files of ``name``, where it is, or None.
+
+    ``roots``: the dataset roots to look in, in order (default: the data root, then the downloads).
+    """
     _check_name(name)
-    folders = dict.fromkeys([data_root() / name / "raw", download_root() / name / "raw"])
+    roots = roots if roots is not None else [data_root(), download_root()]
+    folders = dict.fromkeys(root / name / "raw" for root in roots)
     found: dict[str, Path | None] = {}
     for stem in (*IDX_FILES[True], *IDX_FILES[False]):
         candidates = [folder / f"{stem}{suffix}" for folder in folders for suffix in ("", ".gz")]

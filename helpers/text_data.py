@@ -1,5 +1,7 @@
 """Sentence pairs for translation: the Spanish-English pairs, and a small generated stand-in.
 
+Used by notebook 07 (07_char_translation_attention).
+
 Where the data lives
 --------------------
 ``<data root>/eng-spa/{train,val,test}-eng-spa.txt`` (the data root is

@@ -1,4 +1,5 @@
-"""Training loops, their per-epoch history, and saving weights.
+"""Training loops, their per-epoch history, and saving weights (NumPy; used by notebook 05, 05_numpy_networks,
+and for its progress bar and history by :mod:`helpers.training_torch`).
 
 Every loop here records a :class:`History` and draws a progress bar only when
 :func:`helpers.runtime.show_progress` allows it (never under the autograder).

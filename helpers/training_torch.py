@@ -1,4 +1,4 @@
-"""The PyTorch training loop shared by the notebooks from 06 on.
+"""The PyTorch training loop shared by the notebooks from 06 on (today used by 06_lenet_regularization_kmnist).
 
 The notebooks write the parts that are the lesson (the model, one epoch of
 training, the accuracy of a model); this module only strings them together:

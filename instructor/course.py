@@ -42,6 +42,9 @@ def command_env() -> dict[str, str]:
     return {**env, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
 
 
+ENV_DB_URL = "COURSE_DB_URL"
+
+
 @dataclass(frozen=True)
 class CellScore:
     score: float | None
@@ -89,6 +92,11 @@ class Course:
         self.nbgrader("export", f"--CsvExportPlugin.filename={path}")
         return path
 
+    @property
+    def db_url(self) -> str:
+        """The gradebook: ``$COURSE_DB_URL`` (a PostgreSQL server, say), else ``gradebook.db`` in the course root."""
+        return os.environ.get(ENV_DB_URL) or f"sqlite:///{self.root.resolve() / 'gradebook.db'}"
+
     # -- paths and submissions ---------------------------------------------
     def source_path(self, assignment: str) -> Path:
         return self.root / "source" / assignment / f"{assignment}.ipynb"
@@ -132,7 +140,7 @@ class Course:
         from nbgrader.api import Gradebook
 
         result: dict[str, dict[str, CellScore]] = {}
-        with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}") as gradebook:
+        with Gradebook(self.db_url) as gradebook:
             for submission in gradebook.assignment_submissions(assignment):
                 cells: dict[str, CellScore] = {}
                 for notebook in submission.notebooks:

@@ -5,7 +5,7 @@
 test cells run with their hidden tests, an error in one cell does not stop the next, and the autograder's
 environment is set (``NBGRADER_EXECUTION=autograde``, so quick mode, no progress bars, no saving; no data files,
 offline). Each test cell is scored as nbgrader scores it (``nbgrader.utils.determine_grade``): zero if it raises
-or writes to stderr, the number its last expression gives if there is one, full points otherwise.
+or writes to stderr, the number its last expression shows if it shows one, full points otherwise.
 
 It takes seconds where a real round trip takes minutes, so every catalogue answer is checked here; the nbgrader
 round trip (:mod:`instructor.roundtrip`) proves the wiring on the reference, the blank and a sample.
@@ -17,6 +17,7 @@ import ast
 import contextlib
 import io
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -25,10 +26,14 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from nbformat import NotebookNode
+
 from instructor import REPO_ROOT
 from instructor import notebooks as nbs
 from instructor.catalogue import Answer
 from instructor.roundtrip import environment
+
+_NUMPY_ERRORS = {"divide": "warn", "over": "warn", "under": "ignore", "invalid": "warn"}
 
 
 @dataclass(frozen=True)
@@ -72,34 +77,59 @@ def _warning_to_stderr(message, category, filename, lineno, file=None, line=None
 
 
 def _partial(value: object, max_score: float) -> float | None:
-    """nbgrader's partial credit: a test cell whose value is a number scores that number (at most the maximum)."""
-    if isinstance(value, bool) or value is None:
+    """nbgrader's partial credit (``nbgrader.utils.get_partial_grade``) on the text IPython shows for ``value``.
+
+    None shows nothing (full points); text that is a number from 0 to the maximum is the score; any other text
+    or a negative number gives full points; a number above the maximum stops nbgrader (ValueError).
+    """
+    if value is None:
         return None
+    from IPython.lib.pretty import pretty
+
     try:
-        return min(float(value), max_score)
-    except (TypeError, ValueError):
-        return None
+        number = float(pretty(value))
+    except ValueError:
+        return max_score
+    if number > max_score:
+        raise ValueError(f"partial credit {number} is above the cell's {max_score} points: nbgrader stops here")
+    return number if number >= 0 else max_score
 
 
-def grade(assignment: str, answers: dict[str, str] | None = None, *, until: str | None = None,
-          only: set[str] | None = None) -> dict[str, CellResult]:
+def source_notebook(assignment: str) -> NotebookNode:
+    return nbs.read(REPO_ROOT / "source" / assignment / f"{assignment}.ipynb")
+
+
+def cell_key(cell: NotebookNode) -> str:
+    """How a code cell is known across the source, the release and a submission: its grade id, else its cell id."""
+    return nbs.grade_id(cell) or cell.get("id", "")
+
+
+def grade(assignment: str | NotebookNode, answers: dict[str, str] | None = None, *, until: str | None = None,
+          only: set[str] | None = None, data_dir: Path | None = None, files: tuple[Path, ...] = (),
+          seconds: dict[str, float] | None = None) -> dict[str, CellResult]:
     """Score every test cell of ``assignment`` (up to and including the test cell ``until``).
 
+    ``assignment``: its name (its source notebook is graded) or a source notebook itself.
     ``answers`` maps a solution cell's grade id to the source a student wrote there (the reference fills the rest).
     ``only``: the test cells to run (others are skipped; they define nothing later cells use).
+    ``data_dir``: the datasets the grader has (default: none, the generated stand-ins); ``files``: files handed in
+    beside the notebook (weights). ``seconds``, when given, receives every code cell's time (:func:`cell_key`).
     """
     answers = answers or {}
-    source = nbs.read(REPO_ROOT / "source" / assignment / f"{assignment}.ipynb")
+    source = source_notebook(assignment) if isinstance(assignment, str) else assignment
     unknown = set(answers) - {nbs.grade_id(c) for c in source.cells if nbs.is_solution(c)}
     if unknown:
         raise KeyError(f"no solution cell with grade_id {sorted(unknown)} in {assignment}")
     namespace: dict = {"__name__": "__main__"}
     results: dict[str, CellResult] = {}
-    with tempfile.TemporaryDirectory() as scratch, _autograder(Path(scratch)), _cwd(Path(scratch)):
+    with tempfile.TemporaryDirectory() as scratch, _autograder(Path(scratch), data_dir), _cwd(Path(scratch)):
+        for path in files:
+            shutil.copy(path, Path(scratch) / path.name)
         for cell in source.cells:
             if cell.cell_type != "code":
                 continue
             gid = nbs.grade_id(cell)
+            cell_started = time.perf_counter()
             if nbs.is_test(cell):
                 if only is not None and gid not in only:
                     if gid == until:
@@ -113,23 +143,37 @@ def grade(assignment: str, answers: dict[str, str] | None = None, *, until: str 
                                               time.perf_counter() - started)
                 else:
                     partial = _partial(value, max_score)
-                    results[gid] = CellResult(max_score if partial is None else partial, max_score,
-                                              "" if partial is None else f"partial credit {partial:g}",
-                                              time.perf_counter() - started)
-                if gid == until:
-                    break
+                    score = max_score if partial is None else partial
+                    note = "" if score == max_score else f"partial credit {score:g}"
+                    results[gid] = CellResult(score, max_score, note, time.perf_counter() - started)
             else:
                 text = answers.get(gid) if gid in answers else nbs.solution_text(cell.source)
                 _run_cell(text, namespace)
+            if seconds is not None:
+                seconds[cell_key(cell)] = time.perf_counter() - cell_started
+            if gid is not None and gid == until:
+                break
         import matplotlib.pyplot as plt
 
         plt.close("all")
+        _restore_process_state()
     return results
+
+
+def _restore_process_state() -> None:
+    """Undo what a notebook may set for the whole process (notebook 06 flushes denormal floats to zero)."""
+    import numpy as np
+
+    np.seterr(**_NUMPY_ERRORS)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_flush_denormal(False)
+        torch.set_default_dtype(torch.float32)
 
 
 def grade_answer(assignment: str, answer: Answer) -> dict[str, CellResult]:
     """Score the test cells a catalogue answer must lose or keep (every cell for a right answer)."""
-    source = nbs.cells_by_id(nbs.read(REPO_ROOT / "source" / assignment / f"{assignment}.ipynb"))
+    source = nbs.cells_by_id(source_notebook(assignment))
     if answer.cell not in source:
         raise KeyError(f"catalogue answer {answer.why!r} names an unknown cell {answer.cell!r}")
     edited = {answer.cell: answer.apply(source[answer.cell].source)}
@@ -141,10 +185,11 @@ def grade_answer(assignment: str, answer: Answer) -> dict[str, CellResult]:
 
 
 @contextlib.contextmanager
-def _autograder(scratch: Path):
-    empty = scratch / "no-data"
-    empty.mkdir()
-    with environment(NBGRADER_EXECUTION="autograde", COURSE_DATA_DIR=str(empty), COURSE_OFFLINE="1",
+def _autograder(scratch: Path, data_dir: Path | None = None):
+    if data_dir is None:
+        data_dir = scratch / "no-data"
+        data_dir.mkdir()
+    with environment(NBGRADER_EXECUTION="autograde", COURSE_DATA_DIR=str(data_dir), COURSE_OFFLINE="1",
                      COURSE_CACHE_DIR=str(scratch / "cache"), MPLBACKEND="Agg"):
         import matplotlib
 

@@ -29,29 +29,35 @@ SHARED_DATA = REPO_ROOT.parent / "shared" / "data"  # where CI and this workplac
 
 
 @dataclass(frozen=True)
+class GradedCell:
+    """One performance cell of ``graded_by``: the files it scores, the datasets it needs, its test-set size."""
+
+    files: tuple[str, ...]
+    datasets: tuple[str, ...]
+    test_size: int
+
+
+@dataclass(frozen=True)
 class ReferenceWeights:
     """The weight files of one assignment's reference and what grades them (from ``manifest.json``).
 
     Attributes:
         assignment: the assignment's name.
         files: paths of the weight files (and training histories) handed in with the notebook.
-        performance: graded cell -> (the files it scores, the datasets it needs to score them).
-        test_sizes: graded cell -> how many test examples it scores them on.
+        graded_by: performance cell -> what it scores (:class:`GradedCell`).
     """
 
     assignment: str
     files: tuple[Path, ...]
-    performance: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]
-    test_sizes: dict[str, int]
+    graded_by: dict[str, GradedCell]
 
     def graded_cells(self, data_dir: Path) -> set[str]:
         """The cells that score the handed-in files when the datasets are those of ``data_dir``."""
-        return {cell for cell, (_, datasets) in self.performance.items()
-                if all(dataset_present(d, data_dir) for d in datasets)}
+        return {cell for cell, spec in self.graded_by.items()
+                if all(dataset_present(d, data_dir) for d in spec.datasets)}
 
     def graded_files(self, data_dir: Path) -> set[str]:
-        return {f for cell, (files, _) in self.performance.items() if cell in self.graded_cells(data_dir)
-                for f in files}
+        return {f for cell in self.graded_cells(data_dir) for f in self.graded_by[cell].files}
 
 
 def reference_weights(assignment: str) -> ReferenceWeights | None:
@@ -64,21 +70,20 @@ def reference_weights(assignment: str) -> ReferenceWeights | None:
     missing = [str(p) for p in files if not p.exists()]
     if missing:
         raise FileNotFoundError(f"{manifest} lists weight files that are missing: {missing}")
-    graded_by = data["graded_by"]
-    performance = {cell: (tuple(spec["files"]), tuple(spec["datasets"])) for cell, spec in graded_by.items()}
-    sizes = {cell: spec["test_size"] for cell, spec in graded_by.items()}
-    return ReferenceWeights(assignment, files, performance, sizes)
+    graded_by = {cell: GradedCell(tuple(spec["files"]), tuple(spec["datasets"]), int(spec["test_size"]))
+                 for cell, spec in data["graded_by"].items()}
+    return ReferenceWeights(assignment, files, graded_by)
 
 
 def dataset_present(name: str, data_dir: Path) -> bool:
     """Whether ``data_dir`` holds the whole dataset ``name`` (an image dataset's four IDX files, or eng-spa's pairs)."""
     if name == "eng-spa":
-        return all((data_dir / name / f"{split}-eng-spa.txt").is_file() for split in ("train", "val", "test"))
-    from helpers.data import IDX_FILES
+        from helpers.text_data import SPLITS, pairs_path
 
-    raw = data_dir / name / "raw"
-    stems = [*IDX_FILES[True], *IDX_FILES[False]]
-    return all((raw / s).is_file() or (raw / f"{s}.gz").is_file() for s in stems)
+        return all(pairs_path(split, data_dir).is_file() for split in SPLITS)
+    from helpers.data import find_idx_files
+
+    return all(find_idx_files(name, roots=[data_dir]).values())
 
 
 def real_data_dir() -> Path | None:

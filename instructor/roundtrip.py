@@ -1,9 +1,11 @@
 """One autograde run of an assignment with every kind of student the tests need.
 
 Students: ``reference`` (the release filled with the reference solutions),
-``blank`` (the untouched release), one student per *wrong* catalogue answer
-(the reference with that one cell changed, so a lost point can only come from
-it), and a few students who combine the *right* answers: the k-th of them holds
+``blank`` (the untouched release), one student per *wrong* catalogue answer of
+the sample (:func:`instructor.catalogue.sample`: one per test cell; the whole
+catalogue is graded in-process by ``tests/test_catalogue.py``), each the reference
+with that one cell changed, so a lost point can only come from it, and a few
+students who combine the *right* answers: the k-th of them holds
 the k-th right answer of every cell that has one, and must still get full marks.
 All are graded by a single ``nbgrader autograde`` run in a scratch copy of the
 course, and get their feedback (``nbgrader generate_feedback``).
@@ -122,7 +124,9 @@ def _run(assignment: str, workdir: Path, with_catalogue: bool) -> RoundTrip:
     if with_catalogue:
         reference = nbs.cells_by_id(nbs.read(course.source_path(assignment)))
         right_by_cell: dict[str, list[str]] = defaultdict(list)
-        for index, answer in enumerate(catalogue.load(assignment)):
+        everything = catalogue.load(assignment)
+        for index in catalogue.sample(everything):
+            answer = everything[index]
             if answer.cell not in reference:
                 raise KeyError(f"catalogue answer {answer.why!r} names an unknown cell {answer.cell!r}")
             label = answer.student_id(index)

@@ -6,11 +6,24 @@ agreement with centred finite differences (``helpers.checks.gradcheck``). Finite
 differences run on the student's own forward pass where that pass defines the
 quantity, and on the definitions written in the notebook where a partial
 derivative holds some variables fixed (``df/dsigma^2``, ``df/dmu``).
+
+A task that builds on earlier ones (``forward`` on ``softmax``, ``backward`` on ``forward`` and ``grad_f2``, the
+batch-norm gradients on ``bn_forward`` and on each other) is checked with the student's earlier pieces. When
+such a check fails while one of those earlier pieces fails its own check, it prints one ``[not judged]`` line
+naming that piece instead of failing: the mistake is the earlier piece's, its own cell reports it, and the
+hidden tests grade every task with correct earlier pieces, so one mistake costs points once.
+
+No task may change its inputs in place (:func:`call_unchanged`): ``forward`` returns the f2 it gives to
+``softmax``, and the batch-norm gradients share one cache.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
+import io
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -30,6 +43,60 @@ Fn = Callable[..., object]
 MLP_KEYS = ("X", "W_h", "b_h", "W_o", "b_o", "Y")
 GRAD_KEYS = ("x", "W1", "b1", "W2", "b2")
 CACHE_KEYS = ("x", "mu", "var", "xhat", "gamma", "beta", "eps", "y")
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether ``a`` (a copy taken before a call) and ``b`` (the argument after it) hold the same values."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray):
+        return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b, equal_nan=True))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple):
+        return len(a) == len(b) and all(_same(u, v) for u, v in zip(a, b))
+    return bool(a == b) or (a != a and b != b)  # NaN stays NaN
+
+
+def call_unchanged(fn: Fn, name: str, args: dict[str, Any], **keywords: Any) -> Any:
+    """``fn(*args.values(), **keywords)``, called quietly on copies of ``args``; fails, naming the argument, if
+    ``fn`` changed one of them in place (an array or a dictionary such as the cache)."""
+    before = copy.deepcopy(args)
+    given = copy.deepcopy(args)
+    result = call_quietly(fn, *given.values(), **keywords)
+    for arg, value in before.items():
+        if not _same(value, given[arg]):
+            raise CheckFailed(
+                f"`{name}` changed its input `{arg}` in place, and whoever called it may still need it. Compute "
+                f"new arrays instead (e.g. `f = f - m`, not `f -= m`) and never assign into an argument.")
+    return result
+
+
+def _passes(check: Callable[[], None]) -> bool:
+    """Whether ``check`` runs without an error (its ``[ok]`` lines are not shown)."""
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            check()
+    except Exception:  # an earlier piece may fail in any way, NotImplementedError included
+        return False
+    return True
+
+
+def _judged_after(task: str, check: Callable[[], None], earlier: dict[str, Callable[[], None]]) -> None:
+    """Run ``check`` of ``task``; if it fails while an earlier piece in ``earlier`` (name: its own check) fails too,
+    print one ``[not judged]`` line that names that piece instead of failing."""
+    try:
+        check()
+    except Exception as error:  # re-raised below unless an earlier piece explains it
+        broken = [name for name, earlier_check in earlier.items() if not _passes(earlier_check)]
+        if not broken:
+            raise
+        reason = str(error).strip() if isinstance(error, CheckFailed) else f"{type(error).__name__}: {error}"
+        reason = reason if reason.endswith((".", "?", "!")) else reason + "."
+        pieces = " and ".join(f"`{name}`" for name in broken)
+        verb = "does" if len(broken) == 1 else "do"
+        print(f"[not judged] {task}: {reason} But {pieces}, which this check of {task} relies on, {verb} not pass "
+              f"its own check yet: fix that first (each task is graded with correct earlier pieces).")
 
 
 # -- Part 1: shapes and the forward pass of a ReLU MLP ---------------------------------------------
@@ -105,7 +172,7 @@ def check_softmax(softmax: Fn) -> None:
     expect_close(call_quietly(softmax, np.array([[0.0, np.log(3.0)]])), [[0.25, 0.75]], "softmax([[0, log 3]])",
                  hint="exp(0) = 1 and exp(log 3) = 3, so the probabilities are 1/4 and 3/4.")
     f = np.random.default_rng(4).normal(size=(5, 3)) * 2
-    out = expect_shape(call_quietly(softmax, f), (5, 3), "softmax(f) for f of shape (5, 3)")
+    out = expect_shape(call_unchanged(softmax, "softmax", {"f": f}), (5, 3), "softmax(f) for f of shape (5, 3)")
     expect_close(out.sum(axis=1), np.ones(5), "the row sums of softmax(f)",
                  hint="each row (one example) is a distribution over the 3 classes: normalise along axis 1.")
     if np.any(out <= 0):
@@ -121,19 +188,29 @@ def check_softmax(softmax: Fn) -> None:
     passed("softmax: worked example, rows sum to one, invariant to a constant per row")
 
 
-def check_forward(forward: Fn) -> None:
-    """W1 = 0, b1 = 0 gives a = 1/2; W2 = 0 and b2 = log(1, 2, 3) gives o = (1, 2, 3) / 6; shapes."""
+def check_forward(forward: Fn, *, softmax: Fn | None = None) -> None:
+    """W1 = 0 and b1 = log(1, 3, 1/3, ...) gives a = (1/2, 3/4, 1/4, ...); W2 = 0 and b2 = log(1, 2, 3) gives
+    o = (1, 2, 3) / 6; shapes. With ``softmax`` (the one ``forward`` uses), a failure while ``softmax`` fails its
+    own check is reported as not judged."""
+    earlier = {} if softmax is None else {"softmax": lambda: check_softmax(softmax)}
+    _judged_after("forward", lambda: _check_forward(forward), earlier)
+
+
+def _check_forward(forward: Fn) -> None:
     expect_callable(forward, "forward")
     B, N, M, K = 4, 5, 6, 3
     x = np.random.default_rng(5).normal(size=(B, N))
-    result = call_quietly(forward, x, np.zeros((N, M)), np.zeros(M), np.zeros((M, K)), np.log([1.0, 2.0, 3.0]))
+    b1 = np.log([1.0, 3.0, 1 / 3, 1.0, 3.0, 1 / 3])
+    result = call_quietly(forward, x, np.zeros((N, M)), b1, np.zeros((M, K)), np.log([1.0, 2.0, 3.0]))
     if not isinstance(result, tuple) or len(result) != 4:
         raise CheckFailed("`forward` should return a tuple (f1, a, f2, o) of four arrays.")
     f1, a, f2, o = result
     for value, shape, name in ((f1, (B, M), "f1"), (a, (B, M), "a"), (f2, (B, K), "f2"), (o, (B, K), "o")):
         expect_shape(value, shape, f"{name} for a batch of {B} rows, N = {N}, M = {M}, K = {K}")
-    expect_close(f1, np.zeros((B, M)), "f1 when W1 = 0 and b1 = 0")
-    expect_close(a, np.full((B, M), 0.5), "a when W1 = 0 and b1 = 0", hint="sigmoid(0) = 1/2.")
+    expect_close(f1, np.tile(b1, (B, 1)), "f1 when W1 = 0 and b1 = log(1, 3, 1/3, 1, 3, 1/3)",
+                 hint="f1 = x W1 + b1: with W1 = 0 every row is b1.")
+    expect_close(a, np.tile([0.5, 0.75, 0.25], (B, 2)), "a when W1 = 0 and b1 = log(1, 3, 1/3, 1, 3, 1/3)",
+                 hint="a = sigmoid(f1), and sigmoid(log t) = t / (1 + t): 1/2, 3/4 and 1/4.")
     expect_close(f2, np.tile(np.log([1.0, 2.0, 3.0]), (B, 1)), "f2 when W2 = 0", hint="f2 = a W2 + b2.")
     expect_close(o, np.tile([1 / 6, 2 / 6, 3 / 6], (B, 1)), "o when W2 = 0 and b2 = log(1, 2, 3)",
                  hint="o = softmax(f2), taken over the classes of each row.")
@@ -176,7 +253,8 @@ def check_grad_f2(grad_f2: Fn) -> None:
     o = rng.uniform(0.1, 1.0, size=(4, 3))
     o /= o.sum(axis=1, keepdims=True)
     f2, y = np.log(o), _one_hot(rng, 4, 3)
-    analytic = expect_shape(call_quietly(grad_f2, o, y), (4, 3), "grad_f2(o, y) for 4 rows and 3 classes")
+    analytic = expect_shape(call_unchanged(grad_f2, "grad_f2", {"o": o, "y": y}), (4, 3),
+                            "grad_f2(o, y) for 4 rows and 3 classes")
     check_gradient(analytic, numerical_gradient(_loss_of_logits(y), f2), "grad_f2 vs finite differences of E(f2)")
 
 
@@ -185,11 +263,26 @@ def _network(rng: np.random.Generator, B: int = 3, N: int = 4, M: int = 5, K: in
             "W2": rng.normal(size=(M, K)), "b2": rng.normal(size=K), "y": _one_hot(rng, B, K)}
 
 
-def check_backward(backward: Fn, forward: Fn, cross_entropy: Fn, keys: tuple[str, ...]) -> None:
-    """The gradients named by ``keys`` against finite differences of your own forward and cross_entropy."""
+def check_backward(backward: Fn, forward: Fn, cross_entropy: Fn, keys: tuple[str, ...], *,
+                   softmax: Fn | None = None, grad_f2: Fn | None = None) -> None:
+    """The gradients named by ``keys`` against finite differences of your own forward and cross_entropy.
+
+    A failure while an earlier piece that backward relies on (``softmax``, ``forward``, ``cross_entropy``,
+    ``grad_f2``; the first and last only when given) fails its own check is reported as not judged.
+    """
+    earlier = {"forward": lambda: check_forward(forward, softmax=softmax),
+               "cross_entropy": lambda: check_cross_entropy(cross_entropy)}
+    if softmax is not None:
+        earlier = {"softmax": lambda: check_softmax(softmax), **earlier}
+    if grad_f2 is not None:
+        earlier["grad_f2"] = lambda: check_grad_f2(grad_f2)
+    _judged_after("backward", lambda: _check_backward(backward, forward, cross_entropy, keys), earlier)
+
+
+def _check_backward(backward: Fn, forward: Fn, cross_entropy: Fn, keys: tuple[str, ...]) -> None:
     expect_callable(backward, "backward")
     net = _network(np.random.default_rng(7))
-    grads = call_quietly(backward, net["x"], net["y"], net["W1"], net["b1"], net["W2"], net["b2"])
+    grads = call_unchanged(backward, "backward", {k: net[k] for k in ("x", "y", "W1", "b1", "W2", "b2")})
     expect_type(grads, dict, "backward(x, y, W1, b1, W2, b2)")
     for key in keys:
         if key not in grads:
@@ -212,7 +305,7 @@ def _bn_example(rng: np.random.Generator, m: int = 6, eps: float = 0.1) -> tuple
 
 
 def _cache(bn_forward: Fn, x: np.ndarray, gamma: float, beta: float, eps: float) -> dict:
-    cache = call_quietly(bn_forward, x, gamma, beta, eps)
+    cache = call_unchanged(bn_forward, "bn_forward", {"x": x, "gamma": gamma, "beta": beta, "eps": eps})
     expect_type(cache, dict, "bn_forward(x, gamma, beta, eps)")
     missing = [k for k in CACHE_KEYS if k not in cache]
     if missing:
@@ -224,6 +317,8 @@ def check_bn_forward(bn_forward: Fn) -> None:
     """Worked example x = (1, 2, 3, 4) with eps = 0, then properties: mean(y) = beta, invariance to a shift of x."""
     expect_callable(bn_forward, "bn_forward")
     cache = _cache(bn_forward, np.array([1.0, 2.0, 3.0, 4.0]), 2.0, 1.0, 0.0)
+    expect_close(cache["x"], [1.0, 2.0, 3.0, 4.0], "cache['x'] for x = (1, 2, 3, 4)",
+                 hint="the cache keeps the input x itself (unchanged): the backward functions read it.")
     expect_close(cache["mu"], 2.5, "mu for x = (1, 2, 3, 4)")
     expect_close(cache["var"], 1.25, "sigma^2 for x = (1, 2, 3, 4)",
                  hint="the batch variance divides by m (here 4), not by m - 1.")
@@ -231,6 +326,10 @@ def check_bn_forward(bn_forward: Fn) -> None:
     expect_close(cache["xhat"], np.array([-1.5, -0.5, 0.5, 1.5]) / root, "xhat for x = (1, 2, 3, 4) and eps = 0")
     expect_close(cache["y"], 2.0 * np.array([-1.5, -0.5, 0.5, 1.5]) / root + 1.0,
                  "y for x = (1, 2, 3, 4), gamma = 2, beta = 1, eps = 0")
+    worked = _worked_cache()
+    expect_close(_cache(bn_forward, worked["x"], 2.0, 1.0, 0.75)["xhat"], worked["xhat"],
+                 "xhat for x = (1, 2, 3, 4) and eps = 0.75",
+                 hint="divide by sqrt(sigma^2 + eps) = sqrt(1.25 + 0.75) = sqrt(2): eps goes inside the root.")
     x, gamma, beta, eps = _bn_example(np.random.default_rng(8))
     y = expect_shape(_cache(bn_forward, x, gamma, beta, eps)["y"], x.shape, "y for a batch of 6")
     expect_close(y.mean(), beta, "the mean of y", hint="xhat has mean zero, so y = gamma xhat + beta has mean beta.")
@@ -261,28 +360,28 @@ def _bn_setup(bn_forward: Fn, seed: int, fn: Fn, name: str, shape: tuple[int, ..
     return x, _cache(bn_forward, x, gamma, beta, eps), rng.normal(size=x.shape), gamma, beta, eps
 
 
-def check_bn_grad_gamma(bn_grad_gamma: Fn, bn_forward: Fn) -> None:
-    """df/dgamma for f = sum_i dy_i y_i, against finite differences of your bn_forward."""
+def _check_bn_grad_gamma(bn_grad_gamma: Fn, bn_forward: Fn) -> None:
     x, cache, dy, gamma, beta, eps = _bn_setup(bn_forward, 9, bn_grad_gamma, "bn_grad_gamma", ())
-    got = expect_shape(call_quietly(bn_grad_gamma, dy, cache), (), "bn_grad_gamma(dy, cache)")
+    got = expect_shape(call_unchanged(bn_grad_gamma, "bn_grad_gamma", {"dy": dy, "cache": cache}), (),
+                       "bn_grad_gamma(dy, cache)")
     numeric = numerical_gradient(lambda g: np.sum(dy * _cache(bn_forward, x, float(g), beta, eps)["y"]),
                                  np.array(gamma))
     check_gradient(got, numeric, "df/dgamma vs finite differences")
 
 
-def check_bn_grad_beta(bn_grad_beta: Fn, bn_forward: Fn) -> None:
-    """df/dbeta for f = sum_i dy_i y_i, against finite differences of your bn_forward."""
+def _check_bn_grad_beta(bn_grad_beta: Fn, bn_forward: Fn) -> None:
     x, cache, dy, gamma, beta, eps = _bn_setup(bn_forward, 10, bn_grad_beta, "bn_grad_beta", ())
-    got = expect_shape(call_quietly(bn_grad_beta, dy, cache), (), "bn_grad_beta(dy, cache)")
+    got = expect_shape(call_unchanged(bn_grad_beta, "bn_grad_beta", {"dy": dy, "cache": cache}), (),
+                       "bn_grad_beta(dy, cache)")
     numeric = numerical_gradient(lambda b: np.sum(dy * _cache(bn_forward, x, gamma, float(b), eps)["y"]),
                                  np.array(beta))
     check_gradient(got, numeric, "df/dbeta vs finite differences")
 
 
-def check_bn_grad_xhat(bn_grad_xhat: Fn, bn_forward: Fn) -> None:
-    """df/dxhat_i with f = sum_i dy_i (gamma xhat_i + beta), each xhat_i moved on its own."""
+def _check_bn_grad_xhat(bn_grad_xhat: Fn, bn_forward: Fn) -> None:
     x, cache, dy, gamma, beta, eps = _bn_setup(bn_forward, 11, bn_grad_xhat, "bn_grad_xhat", (4,))
-    got = expect_shape(call_quietly(bn_grad_xhat, dy, cache), x.shape, "bn_grad_xhat(dy, cache)")
+    got = expect_shape(call_unchanged(bn_grad_xhat, "bn_grad_xhat", {"dy": dy, "cache": cache}), x.shape,
+                       "bn_grad_xhat(dy, cache)")
     numeric = numerical_gradient(lambda z: np.sum(dy * (gamma * z + beta)), np.asarray(cache["xhat"], float))
     check_gradient(got, numeric, "df/dxhat vs finite differences")
 
@@ -292,20 +391,20 @@ def _xhat_given(x: np.ndarray, mu: float, var: float, eps: float) -> np.ndarray:
     return (x - mu) * (var + eps) ** -0.5
 
 
-def check_bn_grad_var(bn_grad_var: Fn, bn_forward: Fn) -> None:
-    """df/dsigma^2 holding x and mu fixed: finite differences that move sigma^2 alone."""
+def _check_bn_grad_var(bn_grad_var: Fn, bn_forward: Fn) -> None:
     x, cache, dy, gamma, beta, eps = _bn_setup(bn_forward, 12, bn_grad_var, "bn_grad_var", ())
-    got = expect_shape(call_quietly(bn_grad_var, dy, cache), (), "bn_grad_var(dy, cache)")
+    got = expect_shape(call_unchanged(bn_grad_var, "bn_grad_var", {"dy": dy, "cache": cache}), (),
+                       "bn_grad_var(dy, cache)")
     mu = float(cache["mu"])
     numeric = numerical_gradient(lambda v: np.sum(dy * (gamma * _xhat_given(x, mu, float(v), eps) + beta)),
                                  np.array(float(cache["var"])))
     check_gradient(got, numeric, "df/dsigma^2 (x and mu held fixed) vs finite differences")
 
 
-def check_bn_grad_mu(bn_grad_mu: Fn, bn_forward: Fn) -> None:
-    """df/dmu holding x fixed, with sigma^2 = mean((x - mu)^2) following mu: both paths, by finite differences."""
+def _check_bn_grad_mu(bn_grad_mu: Fn, bn_forward: Fn) -> None:
     x, cache, dy, gamma, beta, eps = _bn_setup(bn_forward, 13, bn_grad_mu, "bn_grad_mu", ())
-    got = expect_shape(call_quietly(bn_grad_mu, dy, cache), (), "bn_grad_mu(dy, cache)")
+    got = expect_shape(call_unchanged(bn_grad_mu, "bn_grad_mu", {"dy": dy, "cache": cache}), (),
+                       "bn_grad_mu(dy, cache)")
 
     def f(mu: np.ndarray) -> float:
         mu = float(mu)
@@ -316,11 +415,58 @@ def check_bn_grad_mu(bn_grad_mu: Fn, bn_forward: Fn) -> None:
                    "df/dmu (through xhat and sigma^2) vs finite differences")
 
 
-def check_bn_grad_x(bn_grad_x: Fn, bn_forward: Fn) -> None:
-    """df/dx_i, the total derivative, against finite differences of your bn_forward."""
+def _check_bn_grad_x(bn_grad_x: Fn, bn_forward: Fn) -> None:
     x, cache, dy, gamma, beta, eps = _bn_setup(bn_forward, 14, bn_grad_x, "bn_grad_x", (4,))
-    got = expect_shape(call_quietly(bn_grad_x, dy, cache), x.shape, "bn_grad_x(dy, cache)")
+    got = expect_shape(call_unchanged(bn_grad_x, "bn_grad_x", {"dy": dy, "cache": cache}), x.shape,
+                       "bn_grad_x(dy, cache)")
     numeric = numerical_gradient(lambda z: np.sum(dy * _cache(bn_forward, z, gamma, beta, eps)["y"]), x)
     check_gradient(got, numeric, "df/dx vs finite differences of your bn_forward")
     if abs(float(np.sum(got))) > 1e-8 * (1 + float(np.abs(got).sum())):
         raise CheckFailed("the entries of df/dx should sum to zero: adding a constant to every x_i changes nothing.")
+
+
+# The public checks of the batch-norm gradients: each relies on your bn_forward (the cache) and, from sigma^2 on,
+# on the earlier gradients, which the later functions may call.
+
+def _bn_earlier(bn_forward: Fn, **pieces: Fn | None) -> dict[str, Callable[[], None]]:
+    earlier: dict[str, Callable[[], None]] = {"bn_forward": lambda: check_bn_forward(bn_forward)}
+    checks = {"bn_grad_xhat": check_bn_grad_xhat, "bn_grad_var": check_bn_grad_var, "bn_grad_mu": check_bn_grad_mu}
+    for name, fn in pieces.items():
+        if fn is not None:
+            earlier[name] = lambda check=checks[name], fn=fn: check(fn, bn_forward)
+    return earlier
+
+
+def check_bn_grad_gamma(bn_grad_gamma: Fn, bn_forward: Fn) -> None:
+    """df/dgamma for f = sum_i dy_i y_i, against finite differences of your bn_forward."""
+    _judged_after("bn_grad_gamma", lambda: _check_bn_grad_gamma(bn_grad_gamma, bn_forward), _bn_earlier(bn_forward))
+
+
+def check_bn_grad_beta(bn_grad_beta: Fn, bn_forward: Fn) -> None:
+    """df/dbeta for f = sum_i dy_i y_i, against finite differences of your bn_forward."""
+    _judged_after("bn_grad_beta", lambda: _check_bn_grad_beta(bn_grad_beta, bn_forward), _bn_earlier(bn_forward))
+
+
+def check_bn_grad_xhat(bn_grad_xhat: Fn, bn_forward: Fn) -> None:
+    """df/dxhat_i with f = sum_i dy_i (gamma xhat_i + beta), each xhat_i moved on its own."""
+    _judged_after("bn_grad_xhat", lambda: _check_bn_grad_xhat(bn_grad_xhat, bn_forward), _bn_earlier(bn_forward))
+
+
+def check_bn_grad_var(bn_grad_var: Fn, bn_forward: Fn, *, bn_grad_xhat: Fn | None = None) -> None:
+    """df/dsigma^2 holding x and mu fixed: finite differences that move sigma^2 alone."""
+    _judged_after("bn_grad_var", lambda: _check_bn_grad_var(bn_grad_var, bn_forward),
+                  _bn_earlier(bn_forward, bn_grad_xhat=bn_grad_xhat))
+
+
+def check_bn_grad_mu(bn_grad_mu: Fn, bn_forward: Fn, *, bn_grad_xhat: Fn | None = None,
+                     bn_grad_var: Fn | None = None) -> None:
+    """df/dmu holding x fixed, with sigma^2 = mean((x - mu)^2) following mu: both paths, by finite differences."""
+    _judged_after("bn_grad_mu", lambda: _check_bn_grad_mu(bn_grad_mu, bn_forward),
+                  _bn_earlier(bn_forward, bn_grad_xhat=bn_grad_xhat, bn_grad_var=bn_grad_var))
+
+
+def check_bn_grad_x(bn_grad_x: Fn, bn_forward: Fn, *, bn_grad_xhat: Fn | None = None, bn_grad_var: Fn | None = None,
+                    bn_grad_mu: Fn | None = None) -> None:
+    """df/dx_i, the total derivative, against finite differences of your bn_forward; its entries sum to zero."""
+    _judged_after("bn_grad_x", lambda: _check_bn_grad_x(bn_grad_x, bn_forward),
+                  _bn_earlier(bn_forward, bn_grad_xhat=bn_grad_xhat, bn_grad_var=bn_grad_var, bn_grad_mu=bn_grad_mu))

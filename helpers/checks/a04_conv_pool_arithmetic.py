@@ -9,6 +9,8 @@ graded by hidden tests against PyTorch and brute-force loops.
 
 from __future__ import annotations
 
+import contextlib
+import io
 from collections.abc import Callable
 from typing import Any
 
@@ -34,13 +36,29 @@ Fn = Callable[..., Any]
 _RAMP = np.arange(24, dtype=float).reshape(4, 6) ** 1.5 / 7.0
 
 
+def _passes(check: Callable[..., None], *args: Any) -> bool:
+    """Whether ``check(*args)`` passes; run without printing its ``[ok]`` line."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        try:
+            check(*args)
+        except Exception:  # noqa: BLE001 - a student's function may raise anything, NotImplementedError included
+            return False
+    return True
+
+
+def _skipped(what: str, dependency: str) -> None:
+    """Say that the checks of ``what`` that depend on the student's ``dependency`` wait until it passes its own."""
+    print(f"[skipped] {what}: your `{dependency}` does not pass its own checks yet, so these checks would blame "
+          f"the wrong task; fix `{dependency}` first (the grader checks this task with a correct `{dependency}`).")
+
+
 # ---------------------------------------------------------------------------------------------------------
 # 1. Sizes
 # ---------------------------------------------------------------------------------------------------------
 
 
 def check_conv_output_size(conv_output_size: Fn) -> None:
-    """Worked examples: a 3-wide kernel on 7 pixels, with padding, with stride, and an uneven fit."""
+    """Worked examples: a 3-wide kernel on 7 pixels, with padding, with stride, with both, and an uneven fit."""
     expect_callable(conv_output_size, "conv_output_size")
     expect_whole_number(
         call_quietly(conv_output_size, 7, 3),
@@ -56,12 +74,18 @@ def check_conv_output_size(conv_output_size: Fn) -> None:
     )
     expect_whole_number(call_quietly(conv_output_size, 9, 3, stride=3), 3, "conv_output_size(9, 3, stride=3)")
     expect_whole_number(
+        call_quietly(conv_output_size, 8, 3, padding=1, stride=2),
+        4,
+        "conv_output_size(8, 3, padding=1, stride=2)",
+        hint="pad first, then slide: the padded input is 10 wide and windows start at 0, 2, 4 and 6.",
+    )
+    expect_whole_number(
         call_quietly(conv_output_size, 10, 3, stride=3),
         3,
         "conv_output_size(10, 3, stride=3)",
         hint="a window that would stick out past the border is dropped: round down.",
     )
-    passed("conv_output_size: four worked examples, including one that rounds down")
+    passed("conv_output_size: five worked examples, including one that rounds down")
 
 
 def check_same_padding(same_padding: Fn) -> None:
@@ -113,10 +137,16 @@ def check_is_valid_stride(is_valid_stride: Fn) -> None:
     passed("is_valid_stride: exact fits, a leftover column and a kernel that is too large")
 
 
-def check_strides_keeping_size(strides_keeping_size: Fn) -> None:
-    """Worked examples with no padding and with a lot of padding."""
+def check_strides_keeping_size(strides_keeping_size: Fn, conv_output_size: Fn | None = None) -> None:
+    """Worked examples with no padding and with a lot of padding.
+
+    With ``conv_output_size`` (which the task may use), the worked examples wait until it passes its own checks.
+    """
     expect_callable(strides_keeping_size, "strides_keeping_size")
     got = as_float_array(call_quietly(strides_keeping_size, 6, 3, 0), "strides_keeping_size(6, 3, 0)")
+    if conv_output_size is not None and not _passes(check_conv_output_size, conv_output_size):
+        _skipped("strides_keeping_size", "conv_output_size")
+        return
     expect_close(
         got.reshape(-1),
         np.zeros(0),
@@ -232,7 +262,8 @@ def check_conv_output_shape(conv_output_shape: Fn) -> None:
 
 
 def check_conv_matrix(conv_matrix: Fn, cross_correlate2d: Fn) -> None:
-    """Shape, a 1 x 1 filter (a multiple of I), row sums, and M x' against your cross_correlate2d."""
+    """Shape, a 1 x 1 filter (a multiple of I), row sums, and M x' against your cross_correlate2d (once that
+    passes its own checks)."""
     expect_callable(conv_matrix, "conv_matrix")
     w = np.random.default_rng(5).normal(size=(2, 3))
     m = expect_shape_hint(
@@ -253,6 +284,9 @@ def check_conv_matrix(conv_matrix: Fn, cross_correlate2d: Fn) -> None:
         "the row sums of M",
         hint="each output pixel uses every filter weight exactly once (no padding).",
     )
+    if not _passes(check_cross_correlate2d, cross_correlate2d):
+        _skipped("conv_matrix compared with cross_correlate2d", "cross_correlate2d")
+        return
     x = _RAMP.copy()
     expect_close(
         m @ x.reshape(-1),
@@ -398,10 +432,14 @@ def check_attention_probabilities(attention_probabilities: Fn) -> None:
 
 
 def check_attention_output(attention_output: Fn, attention_probabilities: Fn) -> None:
-    """Shape, and the output as the probability-weighted average of the values (with your probabilities)."""
+    """Shape, and the output as the probability-weighted average of the values (with your probabilities, once
+    they pass their own checks)."""
     expect_callable(attention_output, "attention_output")
     x = np.array([0.5, -1.0, 2.0, 0.0, 1.5])
     out = expect_shape(call_quietly(attention_output, x), (5,), "attention_output(x) for 5 pixels")
+    if not _passes(check_attention_probabilities, attention_probabilities):
+        _skipped("attention_output", "attention_probabilities")
+        return
     p = expect_shape(call_quietly(attention_probabilities, x), (5, 5), "attention_probabilities(x)")
     expect_close(
         out,

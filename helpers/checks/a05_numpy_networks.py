@@ -7,10 +7,17 @@ input, a 4 x 4 map to pool, logits with a known loss), then every backward pass
 against centred finite differences of the student's *own* forward pass
 (``helpers.checks.gradcheck``, threshold 1e-6). The assignment's numbers are graded by
 hidden tests against PyTorch, never here.
+
+The model checks (``check_mlp_*``, ``check_lenet``) run a model built from the student's own layers, so a wrong
+layer would fail them too. Under ``nbgrader autograde`` they therefore only print a line: the hidden tests run
+the same checks, and more, on the student's class with reference layers in place of the student's, so that a
+mistake in a layer costs points in that layer's cell only.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -317,6 +324,22 @@ def check_he_weight_init(he_weight_init: Fn) -> None:
 
 # -- Models ------------------------------------------------------------------------------------------
 
+def _graded_with_reference_layers(check: Callable[[Fn], None]) -> Callable[..., None]:
+    """A model check that, under ``nbgrader autograde``, leaves the model to the hidden tests (see the top).
+
+    ``in_grader=True`` is how the hidden tests call it: it then always runs. Under ``nbgrader validate`` (the
+    student's own run, without hidden tests) it runs too.
+    """
+    @functools.wraps(check)
+    def run(model_class: Fn, *, in_grader: bool = False) -> None:
+        if not in_grader and os.environ.get("NBGRADER_EXECUTION", "").lower() == "autograde":
+            print(f"[..] {check.__name__}: run by the grader below, on your class with the grader's layers "
+                  "in place of yours")
+            return
+        check(model_class)
+    return run
+
+
 def _model_gradients(model: Any, name: str, x: np.ndarray, y: np.ndarray, keys: list[str],
                      rng: np.random.Generator, entries: int | None = None) -> None:
     """model.backward against finite differences of model.forward + get_loss, for the parameters ``keys``.
@@ -360,6 +383,7 @@ def _expect_params(model: Any, name: str, shapes: dict[str, tuple[int, ...]]) ->
         expect_shape(model.params[key], shape, f"{name}.params['{key}']")
 
 
+@_graded_with_reference_layers
 def check_mlp_forward(MLP: Fn) -> None:
     """Parameter shapes, logits of shape (N, C), the loss and the error count of a tiny network."""
     expect_callable(MLP, "MLP")
@@ -381,6 +405,7 @@ def check_mlp_forward(MLP: Fn) -> None:
     passed("MLP: parameter shapes, forward, get_loss and get_error")
 
 
+@_graded_with_reference_layers
 def check_mlp_backward(MLP: Fn) -> None:
     """Gradients of every parameter against finite differences; zero_grads; gradients add up like PyTorch's."""
     expect_callable(MLP, "MLP")
@@ -400,6 +425,7 @@ def check_mlp_backward(MLP: Fn) -> None:
     passed("MLP.backward and zero_grads")
 
 
+@_graded_with_reference_layers
 def check_mlp_step(MLP: Fn) -> None:
     """One plain SGD step, then momentum with known gradients."""
     expect_callable(MLP, "MLP")
@@ -417,6 +443,7 @@ def check_mlp_step(MLP: Fn) -> None:
     passed("MLP.step: plain SGD and momentum")
 
 
+@_graded_with_reference_layers
 def check_lenet(LeNet5: Fn) -> None:
     """Parameter shapes, logits of shape (N, 10), and gradients of some parameters by finite differences."""
     expect_callable(LeNet5, "LeNet5")

@@ -10,7 +10,8 @@ Symbols: ``PAD, SOS, EOS, UNK = 0, 1, 2, 3`` as in the notebook.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,29 @@ def _torch():
     import torch
 
     return torch
+
+
+@contextlib.contextmanager
+def stand_in_for(fn: Any, name: str, stand_in: Any) -> Iterator[None]:
+    """Inside the block, the function ``fn`` finds ``stand_in`` under the global name ``name`` (put back after).
+
+    A check of one task that calls another of your functions by name (``error_rate`` calls ``edit_distance``)
+    runs it with a stand-in for the other one, so that each check judges its own task.
+    """
+    namespace = getattr(fn, "__globals__", None)
+    if not isinstance(namespace, dict):
+        yield
+        return
+    missing = object()
+    before = namespace.get(name, missing)
+    namespace[name] = stand_in
+    try:
+        yield
+    finally:
+        if before is missing:
+            namespace.pop(name, None)
+        else:
+            namespace[name] = before
 
 
 def _expect_long_tensor(value: Any, name: str) -> None:
@@ -63,8 +87,9 @@ def check_encode(encode: Fn) -> None:
     passed("encode: <s> ... </s> and unknown characters")
 
 
-def check_decode(decode: Fn, encode: Fn) -> None:
-    """decode skips <s> and <pad>, stops at </s>, and undoes encode."""
+def check_decode(decode: Fn, encode: Fn | None = None) -> None:
+    """decode skips <s> and <pad>, stops at </s>, and undoes encoding (worked examples; with ``encode`` given,
+    also ``decode(encode(s)) == s``)."""
     expect_callable(decode, "decode")
     stoi = {"<pad>": 0, "<s>": 1, "</s>": 2, "<unk>": 3, " ": 4, "a": 5, "b": 6}
     itos = {i: s for s, i in stoi.items()}
@@ -74,11 +99,16 @@ def check_decode(decode: Fn, encode: Fn) -> None:
                           f"stop at </s>), but it is {text!r}.")
     if call_quietly(decode, [5, UNK, 6], itos) != "a?b":
         raise CheckFailed("decode([5, 3, 6], itos) should write '?' for <unk>: 'a?b'.")
-    for sentence in ["", "a", "ab  ba"]:
-        back = call_quietly(decode, call_quietly(encode, sentence, stoi), itos)
-        if back != sentence:
-            raise CheckFailed(f"decode(encode({sentence!r})) should give back {sentence!r}, but it gives {back!r}.")
-    passed("decode: skips <s> and <pad>, stops at </s>, '?' for <unk>, undoes encode")
+    encoded = {"": [SOS, EOS], "a": [SOS, 5, EOS], "ab  ba": [SOS, 5, 6, 4, 4, 6, 5, EOS]}
+    for sentence, ids in encoded.items():
+        tries = {str(ids): ids}
+        if encode is not None:
+            tries[f"encode({sentence!r})"] = call_quietly(encode, sentence, stoi)
+        for shown, given in tries.items():
+            back = call_quietly(decode, given, itos)
+            if back != sentence:
+                raise CheckFailed(f"decode({shown}, itos) should give back {sentence!r}, but it gives {back!r}.")
+    passed("decode: skips <s> and <pad>, stops at </s>, '?' for <unk>, undoes encoding")
 
 
 def check_pad_batch(pad_batch: Fn) -> None:
@@ -323,7 +353,7 @@ def check_greedy_decode(greedy_decode: Fn) -> None:
 class _RandomDecoder:
     """A small recurrent scorer with fixed random weights: its scores depend on the whole history."""
 
-    def __init__(self, vocab: int, hidden: int, seed: int) -> None:
+    def __init__(self, vocab: int, hidden: int, seed: int, eos_bias: float = -2.0) -> None:
         torch = _torch()
         g = torch.Generator().manual_seed(seed)
         self.embed = torch.randn(vocab, hidden, generator=g)
@@ -332,7 +362,7 @@ class _RandomDecoder:
         self.out[:, [PAD, SOS]] = 0.0
         self.bias = torch.zeros(vocab)
         self.bias[[PAD, SOS]] = -1e4  # never predicted
-        self.bias[EOS] = -2.0  # sentences of a few symbols
+        self.bias[EOS] = eos_bias  # -2: sentences of a few symbols; higher: shorter ones
 
     def __call__(self, tokens, state, encoder_outputs, src_mask):
         torch = _torch()
@@ -345,9 +375,10 @@ class _RandomDecoder:
 class RandomTranslator:
     """A stand-in model with fixed random weights, to compare decoding procedures with each other."""
 
-    def __init__(self, vocab: int = 8, hidden: int = 5, seed: int = 0) -> None:
+    def __init__(self, vocab: int = 8, hidden: int = 5, seed: int = 0, eos_bias: float = -2.0) -> None:
         torch = _torch()
-        self.decoder = _RandomDecoder(vocab, hidden, seed)
+        self.vocab = vocab
+        self.decoder = _RandomDecoder(vocab, hidden, seed, eos_bias)
         self.source = torch.randn(vocab, hidden, generator=torch.Generator().manual_seed(seed + 1))
 
     def encode(self, src, lengths):
@@ -361,9 +392,63 @@ class RandomTranslator:
         return self
 
 
-def check_beam_search(beam_search: Fn, greedy_decode: Fn, model: Any = None, src: Any = None,
+class _PrefixDecoder:
+    """A decoder that reads its next-symbol probabilities from a table of prefixes.
+
+    The state's ``h[0, b, 0]`` numbers the prefix decoded so far in row ``b``, so a beam search that gives a
+    hypothesis another hypothesis's state reads the wrong row of the table.
+    """
+
+    def __init__(self, table: dict[tuple[int, ...], dict[int, float]], vocab: int) -> None:
+        self.table, self.vocab, self.prefixes = table, vocab, [()]
+
+    def _log_probs(self, prefix: tuple[int, ...]):
+        torch = _torch()
+        listed = self.table.get(prefix, {EOS: 0.1})
+        rest = [v for v in range(EOS, self.vocab) if v not in listed]
+        probs = torch.full((self.vocab,), 1e-30, dtype=torch.float64)
+        for symbol, p in listed.items():
+            probs[symbol] = p
+        shares = torch.arange(1, len(rest) + 1, dtype=torch.float64)  # unequal: no ties among the rest
+        probs[rest] = (1 - sum(listed.values())) * shares / shares.sum()
+        return probs.log()
+
+    def __call__(self, tokens, state, encoder_outputs, src_mask):
+        torch = _torch()
+        h, c = state
+        logits, ids = [], []
+        for row in range(tokens.shape[0]):
+            prefix = self.prefixes[int(round(h[0, row, 0].item()))]
+            token = int(tokens[row, 0])
+            if token != SOS:
+                prefix = prefix + (token,)
+            if prefix not in self.prefixes:
+                self.prefixes.append(prefix)
+            ids.append(float(self.prefixes.index(prefix)))
+            logits.append(self._log_probs(prefix).float())
+        new_h = h.clone()
+        new_h[0, :, 0] = torch.tensor(ids)
+        return torch.stack(logits)[:, None], (new_h, c), None
+
+
+class PrefixTranslator(ScriptedTranslator):
+    """A stand-in model whose next-symbol probabilities after each prefix come from ``table`` (unlisted prefixes:
+    </s> with probability 0.1), to work out beam searches by hand."""
+
+    def __init__(self, table: dict[tuple[int, ...], dict[int, float]], vocab: int = 9) -> None:
+        self.decoder = _PrefixDecoder(table, vocab)
+
+
+# greedy: 5 (0.5), 6 (0.5), </s> (0.5): probability 0.125; the best sentence is 7, 4, </s>: 0.4 * 0.9 * 0.9
+_BEAM_EXAMPLE = {(): {5: 0.5, 7: 0.4, EOS: 0.05}, (5,): {6: 0.5, EOS: 0.3}, (5, 6): {EOS: 0.5},
+                 (7,): {4: 0.9}, (7, 4): {EOS: 0.9}}
+
+
+def check_beam_search(beam_search: Fn, greedy_decode: Fn | None = None, model: Any = None, src: Any = None,
                       lengths: Any = None) -> None:
-    """A scripted model keeps its script; width 1 equals your greedy decoding (on a random model, or on ``model``)."""
+    """A scripted model keeps its script, and on a model with known probabilities width 1 gives the greedy
+    sentence and width 2 a better one. With ``greedy_decode`` given: width 1 equals your greedy decoding (on a random
+    model, or on ``model``)."""
     torch = _torch()
     expect_callable(beam_search, "beam_search")
     scripted = call_quietly(beam_search, ScriptedTranslator([5, 6, EOS]), torch.tensor([[1, 4, 2]]),
@@ -372,19 +457,31 @@ def check_beam_search(beam_search: Fn, greedy_decode: Fn, model: Any = None, src
     if [[int(i) for i in row] for row in scripted] != [[5, 6]]:
         raise CheckFailed(f"a model that surely emits 5, 6, </s> should give [[5, 6]], "
                           f"but beam_search gives {scripted}.")
-    if model is None:
-        model = RandomTranslator()
-        lengths = torch.tensor([4, 2, 3, 1])
-        src = torch.randint(4, 8, (4, 4), generator=torch.Generator().manual_seed(5))
-        src = src * (torch.arange(4)[None, :] < lengths[:, None])
-    model.eval()
-    with torch.no_grad():
-        greedy = call_quietly(greedy_decode, model, src, lengths, 12)
-        beam = call_quietly(beam_search, model, src, lengths, 1, 12)
-    if [list(map(int, b)) for b in beam] != [list(map(int, g)) for g in greedy]:
-        raise CheckFailed(f"beam_search with beam_width=1 should give exactly the greedy decoding {greedy}, "
-                          f"but it gives {beam}.")
-    passed("beam_search: the scripted model, and width 1 equals greedy decoding")
+    src1, lengths1 = torch.tensor([[1, 4, 2]]), torch.tensor([3])
+    for width, want, why in [
+            (1, [5, 6], "with beam_width=1 beam search is greedy decoding: 5 (p = 0.5), then 6 (p = 0.5 after 5)"),
+            (2, [7, 4], "with beam_width=2 it keeps 7 (p = 0.4) beside 5, and 7, 4, </s> (probability 0.324) beats "
+                        "greedy's 5, 6, </s> (0.125); give each hypothesis the state of its parent")]:
+        got = call_quietly(beam_search, PrefixTranslator(_BEAM_EXAMPLE), src1, lengths1, width, 10)
+        if [[int(i) for i in row] for row in got] != [want]:
+            raise CheckFailed(f"on a model with known probabilities beam_search(..., beam_width={width}) should give "
+                              f"[{want}], but it gives {got}: {why}.")
+    if greedy_decode is not None:
+        if model is None:
+            model = RandomTranslator()
+            lengths = torch.tensor([4, 2, 3, 1])
+            src = torch.randint(4, 8, (4, 4), generator=torch.Generator().manual_seed(5))
+            src = src * (torch.arange(4)[None, :] < lengths[:, None])
+        model.eval()
+        with torch.no_grad():
+            greedy = call_quietly(greedy_decode, model, src, lengths, 12)
+            beam = call_quietly(beam_search, model, src, lengths, 1, 12)
+        if [list(map(int, b)) for b in beam] != [list(map(int, g)) for g in greedy]:
+            raise CheckFailed(f"beam_search with beam_width=1 should give exactly the greedy decoding {greedy}, "
+                              f"but it gives {beam}.")
+        passed("beam_search: the scripted model, a worked example, and width 1 equals your greedy decoding")
+    else:
+        passed("beam_search: the scripted model, and a worked example for widths 1 and 2")
 
 
 def check_edit_distance(edit_distance: Fn) -> None:
@@ -406,12 +503,19 @@ def check_edit_distance(edit_distance: Fn) -> None:
 
 
 def check_error_rate(error_rate: Fn) -> None:
-    """Edit distance divided by the length of the reference, averaged over sentences."""
+    """Edit distance divided by the length of the reference, averaged over sentences.
+
+    Your ``error_rate`` runs with rapidfuzz's distance in place of your ``edit_distance`` (which has its own check).
+    """
+    from rapidfuzz.distance import Levenshtein
+
     expect_callable(error_rate, "error_rate")
-    expect_close(call_quietly(error_rate, ["abd"], ["abc"]), 1 / 3, "error_rate(['abd'], ['abc'])")
-    expect_close(call_quietly(error_rate, ["a"], ["abcd"]), 3 / 4, "error_rate(['a'], ['abcd'])",
-                 hint="divide by the length of the reference (the true translation), not of the prediction.")
-    expect_close(call_quietly(error_rate, ["ab", "xyz"], ["ab", "x"]), (0 + 2 / 1) / 2,
-                 "error_rate(['ab', 'xyz'], ['ab', 'x'])",
-                 hint="average the per-sentence rates (not total distance / total length).")
-    passed("error_rate: per-sentence edit distance / reference length, averaged")
+    with stand_in_for(error_rate, "edit_distance", Levenshtein.distance):
+        expect_close(call_quietly(error_rate, ["abd"], ["abc"]), 1 / 3, "error_rate(['abd'], ['abc'])")
+        expect_close(call_quietly(error_rate, ["a"], ["abcd"]), 3 / 4, "error_rate(['a'], ['abcd'])",
+                     hint="divide by the length of the reference (the true translation), not of the prediction.")
+        expect_close(call_quietly(error_rate, ["ab", "xyz"], ["ab", "x"]), (0 + 2 / 1) / 2,
+                     "error_rate(['ab', 'xyz'], ['ab', 'x'])",
+                     hint="average the per-sentence rates (not total distance / total length).")
+    passed("error_rate: per-sentence edit distance / reference length, averaged (with rapidfuzz's distance in "
+           "place of your edit_distance)")

@@ -10,3 +10,25 @@ raises ``helpers.checks.CheckFailed`` (or ``AssertionError``) with a message tha
 calls each task with the reference of the pieces it builds on, with copies of its inputs, so one mistake costs
 points once.
 """
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+
+def one_thread(grade: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a grading function with one torch thread, the caller's setting restored afterwards: its tensors are
+    tiny, and on a busy machine a pool of threads makes each small operation wait milliseconds for the others."""
+    @functools.wraps(grade)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        import torch
+
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return grade(*args, **kwargs)
+        finally:
+            torch.set_num_threads(before)
+    return run

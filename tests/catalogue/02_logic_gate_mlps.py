@@ -3,34 +3,45 @@
 from instructor.catalogue import right, wrong
 
 _XOR_W1 = "np.array([[10.0, -10.0], [10.0, -10.0]])"
+# every cell that evaluates a network: graded with the grader's own forward pass, whatever mlp_forward does
+_NETWORK_CELLS = ("test_and_gate", "test_or_gate", "test_xor_gate", "test_xnor_gate", "test_xor_training")
 
 WRONG = [
     # -- the forward pass ------------------------------------------------------------------------------
-    wrong("mlp_forward", "weight matrix transposed (column-vector habit)", "test_mlp_forward",
+    wrong("mlp_forward", "weight matrix transposed (column-vector habit)", "test_mlp_forward", keeps=_NETWORK_CELLS,
           replace={"h @ np.asarray(W, dtype=float)": "h @ np.asarray(W, dtype=float).T"}),
-    wrong("mlp_forward", "forgot the bias", "test_mlp_forward",
+    wrong("mlp_forward", "forgot the bias", "test_mlp_forward", keeps=_NETWORK_CELLS,
           replace={" + np.asarray(b, dtype=float))": ")"}),
-    wrong("mlp_forward", "no sigmoid on the output layer", "test_mlp_forward",
+    wrong("mlp_forward", "no sigmoid on the output layer", "test_mlp_forward", keeps=_NETWORK_CELLS,
           body="h = np.asarray(x, dtype=float)\nfor k, (W, b) in enumerate(layers):\n    h = h @ W + b\n"
                "    if k < len(layers) - 1:\n        h = sigmoid(h)\nreturn h"),
-    wrong("mlp_forward", "sigmoid only once, at the end", "test_mlp_forward",
+    wrong("mlp_forward", "sigmoid only once, at the end", "test_mlp_forward", keeps=_NETWORK_CELLS,
           body="h = np.asarray(x, dtype=float)\nfor W, b in layers:\n    h = h @ W + b\nreturn sigmoid(h)"),
-    wrong("mlp_forward", "bias subtracted", "test_mlp_forward",
+    wrong("mlp_forward", "bias subtracted", "test_mlp_forward", keeps=_NETWORK_CELLS,
           replace={" + np.asarray(b, dtype=float))": " - np.asarray(b, dtype=float))"}),
+    wrong("mlp_forward", "sigmoid with the sign of z flipped, 1 / (1 + exp(z))", "test_mlp_forward", keeps=_NETWORK_CELLS,
+          replace={"h = sigmoid(h @ np.asarray(W, dtype=float) + np.asarray(b, dtype=float))":
+                   "h = 1 / (1 + np.exp(h @ np.asarray(W, dtype=float) + np.asarray(b, dtype=float)))"}),
     # -- classification --------------------------------------------------------------------------------
     wrong("classify", "strict > instead of >=", "test_classify",
           replace={">= 0.5": "> 0.5"}),
     wrong("classify", "rounding (NumPy rounds 0.5 to 0)", "test_classify",
           body="return np.round(outputs).astype(int)"),
+    wrong("classify", "thresholds the caller's outputs in place", "test_classify",
+          body="outputs = np.asarray(outputs)\noutputs[outputs >= 0.5] = 1\noutputs[outputs < 0.5] = 0\n"
+               "return outputs.astype(int)"),
     # -- truth tables ----------------------------------------------------------------------------------
-    wrong("truth_tables", "XNOR copied from XOR", "test_truth_tables",
+    wrong("truth_tables", "XNOR copied from XOR", "test_truth_tables", keeps=("test_xnor_gate", "test_xor_training"),
           replace={'"XNOR": np.array([1, 0, 0, 1])': '"XNOR": np.array([0, 1, 1, 0])'}),
-    wrong("truth_tables", "NOT written as the identity", "test_truth_tables",
+    wrong("truth_tables", "NOT written as the identity", "test_truth_tables", keeps=_NETWORK_CELLS,
           replace={'"NOT": np.array([1, 0])': '"NOT": np.array([0, 1])'}),
+    # (its AND and OR columns pass the public laws, so the public checks of and_layers and or_layers, which compare
+    # with the student's own table, still fail: they cannot tell which of the two is wrong)
     wrong("truth_tables", "rows in the order 11, 10, 01, 00", "test_truth_tables",
+          keeps=("test_xor_gate", "test_xnor_gate", "test_xor_training"),
           replace={'"AND": np.array([0, 0, 0, 1])': '"AND": np.array([1, 0, 0, 0])',
                    '"OR": np.array([0, 1, 1, 1])': '"OR": np.array([1, 1, 1, 0])'}),
-    wrong("truth_tables", "OR true for 00", "test_truth_tables",
+    wrong("truth_tables", "OR true for 00", "test_truth_tables", keeps=_NETWORK_CELLS,
           replace={'"OR": np.array([0, 1, 1, 1])': '"OR": np.array([1, 1, 1, 1])'}),
     # -- the NOT bias interval -------------------------------------------------------------------------
     wrong("not_bias_range", "forgot the weight in the upper end", "test_not_bias_range",
@@ -51,6 +62,9 @@ WRONG = [
           replace={"and_layers = [(np.array([[10.0], [10.0]]), np.array([-15.0]))]":
                    "and_layers = [(np.array([[10.0], [10.0]]), np.array([-15.0])),\n"
                    "              (np.array([[10.0]]), np.array([-5.0]))]"}),
+    wrong("single_neuron_gates", "AND with infinite weights (NaN where an input is 0)", "test_and_gate",
+          replace={"and_layers = [(np.array([[10.0], [10.0]]), np.array([-15.0]))]":
+                   "and_layers = [(np.array([[np.inf], [np.inf]]), np.array([-1.0]))]"}),
     wrong("single_neuron_gates", "OR bias with the wrong sign", "test_or_gate",
           replace={"np.array([-5.0])": "np.array([5.0])"}),
     wrong("single_neuron_gates", "OR weights as a row (shape (1, 2))", "test_or_gate",
@@ -72,24 +86,28 @@ WRONG = [
     wrong("hidden_layer_gates", "XNOR output bias with the wrong sign", "test_xnor_gate",
           replace={"(np.array([[-10.0], [-10.0]]), np.array([15.0]))": "(np.array([[-10.0], [-10.0]]), np.array([-15.0]))"}),
     # -- backpropagation -------------------------------------------------------------------------------
-    wrong("loss_and_grads", "mean squared error instead of cross-entropy", "test_loss_and_grads",
+    wrong("loss_and_grads", "mean squared error instead of cross-entropy", "test_loss_and_grads", keeps=("test_train_gd",),
           replace={"loss = -np.mean(y * np.log(o) + (1 - y) * np.log(1 - o))": "loss = np.mean((o - y) ** 2)",
                    "dz2 = (o - y) / n": "dz2 = 2 * (o - y) * o * (1 - o) / n"}),
-    wrong("loss_and_grads", "summed over rows instead of the mean", "test_loss_and_grads",
+    wrong("loss_and_grads", "summed over rows instead of the mean", "test_loss_and_grads", keeps=("test_train_gd",),
           replace={"loss = -np.mean(": "loss = -np.sum(", "dz2 = (o - y) / n": "dz2 = o - y"}),
-    wrong("loss_and_grads", "forgot the sigmoid derivative of the hidden layer", "test_loss_and_grads",
+    wrong("loss_and_grads", "forgot the sigmoid derivative of the hidden layer", "test_loss_and_grads", keeps=("test_train_gd",),
           replace={"dz1 = (dz2 @ W2.T) * a1 * (1 - a1)": "dz1 = dz2 @ W2.T"}),
-    wrong("loss_and_grads", "dW1 transposed", "test_loss_and_grads",
+    wrong("loss_and_grads", "dW1 transposed", "test_loss_and_grads", keeps=("test_train_gd",),
           replace={"dW1 = x.T @ dz1": "dW1 = dz1.T @ x"}),
-    wrong("loss_and_grads", "gradient sign flipped", "test_loss_and_grads",
+    wrong("loss_and_grads", "gradient sign flipped", "test_loss_and_grads", keeps=("test_train_gd",),
           replace={"dz2 = (o - y) / n": "dz2 = (y - o) / n"}),
-    wrong("loss_and_grads", "sigmoid derivative counted twice at the output", "test_loss_and_grads",
+    wrong("loss_and_grads", "sigmoid derivative counted twice at the output", "test_loss_and_grads", keeps=("test_train_gd",),
           replace={"dz2 = (o - y) / n": "dz2 = (o - y) * o * (1 - o) / n"}),
-    wrong("loss_and_grads", "bias gradient summed over the wrong axis", "test_loss_and_grads",
+    wrong("loss_and_grads", "bias gradient summed over the wrong axis", "test_loss_and_grads", keeps=("test_train_gd",),
           replace={"db1 = dz1.sum(axis=0)": "db1 = dz1.sum(axis=1)"}),
     # -- gradient descent ------------------------------------------------------------------------------
     wrong("train_gd", "gradient ascent", ("test_train_gd", "test_xor_training"),
           replace={"(W - lr * dW, b - lr * db)": "(W + lr * dW, b + lr * db)"}),
+    wrong("train_gd", "updates the caller's arrays in place", "test_train_gd", keeps=("test_xor_training",),
+          body="losses = np.empty(steps)\nfor t in range(steps):\n    losses[t], grads = loss_and_grads(layers, x, y)\n"
+               "    for (W, b), (dW, db) in zip(layers, grads):\n        W -= lr * dW\n        b -= lr * db\n"
+               "return layers, losses"),
     wrong("train_gd", "biases never updated", "test_train_gd",
           replace={"(W - lr * dW, b - lr * db)": "(W - lr * dW, b)"}),
     wrong("train_gd", "loss recorded after the update", "test_train_gd",

@@ -1,10 +1,31 @@
-"""Answers students really give in notebook 05 (layers in NumPy), and what the grading must do with them."""
+"""Answers students really give in notebook 05 (layers in NumPy), and what the grading must do with them.
+
+``keeps`` proves the isolation of the hidden tests: the MLP and LeNet-5 cells run the student's class with the
+grader's reference layers, so a wrong layer (or loss, or initialisation) costs points in its own cell only; a
+backward pass runs on the cache of the student's forward pass, so a wrong forward that leaves the cache right
+costs nothing there either.
+"""
 
 from instructor.catalogue import right, wrong
 
+MLP = ("test_mlp_forward", "test_mlp_backward", "test_mlp_step")
+MODELS = (*MLP, "test_lenet")
+
+_POOL_TIES = """
+x, arg, size, stride = cache
+dx = np.zeros(x.shape)
+for i in range(dout.shape[2]):
+    for j in range(dout.shape[3]):
+        rows, cols = slice(i * stride, i * stride + size), slice(j * stride, j * stride + size)
+        win = x[:, :, rows, cols]
+        mask = (win == win.max(axis=(2, 3), keepdims=True)).astype(float)
+        dx[:, :, rows, cols] += mask{share} * dout[:, :, i, j][:, :, None, None]
+return dx
+"""
+
 _POOL_EVERYWHERE = """
-x_shape, arg, size, stride = cache
-dx = np.zeros(x_shape)
+x, arg, size, stride = cache
+dx = np.zeros(x.shape)
 h_out, w_out = dout.shape[2], dout.shape[3]
 for p in range(size):
     for q in range(size):
@@ -24,37 +45,39 @@ return float(loss), d / n
 
 WRONG = [
     # -- activations -----------------------------------------------------------------------------
-    wrong("relu_forward", "absolute value instead of max", "test_relu_forward", body="return np.abs(x), x"),
+    wrong("relu_forward", "absolute value instead of max", "test_relu_forward", body="return np.abs(x), x",
+          keeps=("test_mlp_forward", "test_lenet")),
     wrong("relu_forward", "returns only the output, no cache", "test_relu_forward", body="return np.maximum(x, 0)"),
     wrong("relu_backward", "gradient 1 at exactly x == 0 (x >= 0)", "test_relu_backward",
-          replace={"(x > 0)": "(x >= 0)"}),
+          replace={"(x > 0)": "(x >= 0)"}, keeps=("test_mlp_backward",)),
     wrong("relu_forward", "writes into its input (np.maximum(x, 0, out=x))", "test_relu_forward",
-          body="np.maximum(x, 0, out=x)\nreturn x, x"),
-    wrong("relu_backward", "passes dout through unchanged", "test_relu_backward", body="return dout"),
+          body="np.maximum(x, 0, out=x)\nreturn x, x", keeps=("test_relu_backward", "test_mlp_forward")),
+    wrong("relu_backward", "passes dout through unchanged", "test_relu_backward", body="return dout",
+          keeps=("test_mlp_backward", "test_mlp_step", "test_lenet")),
     wrong("relu_backward", "multiplies dout by the output", "test_relu_backward",
           replace={"dout * (x > 0)": "dout * np.maximum(x, 0)"}),
     wrong("sigmoid_forward", "exp(x) / (1 + exp(x)) overflows to nan", "test_sigmoid_forward",
           body="out = np.exp(x) / (1 + np.exp(x))\nreturn out, out"),
     wrong("sigmoid_forward", "sign error in the exponent", "test_sigmoid_forward",
-          body="out = 1 / (1 + np.exp(x))\nreturn out, out"),
+          body="out = 1 / (1 + np.exp(x))\nreturn out, out", keeps=("test_mlp_forward",)),
     wrong("sigmoid_backward", "forgot the factor (1 - s)", "test_sigmoid_backward",
-          replace={"dout * s * (1 - s)": "dout * s"}),
+          replace={"dout * s * (1 - s)": "dout * s"}, keeps=("test_mlp_backward",)),
     wrong("sigmoid_backward", "takes the cached output for the input and applies the sigmoid again",
           "test_sigmoid_backward", body="s = 1 / (1 + np.exp(-cache))\nreturn dout * s * (1 - s)"),
     wrong("tanh_forward", "tanh from exponentials overflows", "test_tanh_forward",
           body="out = (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x))\nreturn out, out"),
     wrong("tanh_backward", "1 - out instead of 1 - out^2", "test_tanh_backward",
-          replace={"dout * (1 - out ** 2)": "dout * (1 - out)"}),
+          replace={"dout * (1 - out ** 2)": "dout * (1 - out)"}, keeps=("test_mlp_backward",)),
     # -- fully connected -------------------------------------------------------------------------
-    wrong("fc_forward", "transposed weights", ("test_fc_forward", "test_mlp_forward"),
+    wrong("fc_forward", "transposed weights", "test_fc_forward", keeps=MODELS,
           body="out = x.reshape(x.shape[0], -1) @ w.T + b\nreturn out, (x, w)"),
     wrong("fc_forward", "no flattening of image inputs", "test_fc_forward",
           body="return x @ w + b, (x, w)"),
-    wrong("fc_forward", "bias forgotten", "test_fc_forward",
+    wrong("fc_forward", "bias forgotten", "test_fc_forward", keeps=("test_mlp_forward",),
           replace={"x.reshape(x.shape[0], -1) @ w + b": "x.reshape(x.shape[0], -1) @ w"}),
-    wrong("fc_backward", "missing bias gradient", ("test_fc_backward", "test_mlp_backward"),
+    wrong("fc_backward", "missing bias gradient", "test_fc_backward", keeps=("test_mlp_backward", "test_lenet"),
           replace={"dout.sum(axis=0)": "np.zeros(dout.shape[1])"}),
-    wrong("fc_backward", "transposed weights in dx", ("test_fc_backward", "test_mlp_backward"),
+    wrong("fc_backward", "transposed weights in dx", "test_fc_backward", keeps=("test_mlp_backward", "test_mlp_step"),
           replace={"dout @ w.T": "dout @ w"}),
     wrong("fc_backward", "bias gradient averaged instead of summed", "test_fc_backward",
           replace={"dout.sum(axis=0)": "dout.mean(axis=0)"}),
@@ -64,16 +87,17 @@ WRONG = [
     wrong("conv_forward", "padding off by one", "test_conv_forward",
           replace={"(pad, pad), (pad, pad)": "(pad, pad + 1), (pad, pad + 1)"}),
     wrong("conv_forward", "kernel flipped (true convolution)", "test_conv_forward",
+          keeps=("test_lenet",),
           replace={"np.tensordot(windows, w,": "np.tensordot(windows, w[:, :, ::-1, ::-1],"}),
     wrong("conv_forward", "stride ignored", "test_conv_forward",
           replace={"[:, :, ::stride, ::stride]": ""}),
     wrong("conv_forward", "bias forgotten", "test_conv_forward",
           replace={" + b[None, :, None, None]": ""}),
-    wrong("conv_backward", "missing bias gradient", ("test_conv_backward", "test_lenet"),
+    wrong("conv_backward", "missing bias gradient", "test_conv_backward", keeps=("test_lenet",),
           replace={"db = dout.sum(axis=(0, 2, 3))": "db = np.zeros(w.shape[0])"}),
     wrong("conv_backward", "padding not cut off dx", "test_conv_backward",
           replace={"dx = dxp[:, :, pad:pad + x_shape[2], pad:pad + x_shape[3]]": "dx = dxp"}),
-    wrong("conv_backward", "overlapping windows overwrite instead of adding", ("test_conv_backward", "test_lenet"),
+    wrong("conv_backward", "overlapping windows overwrite instead of adding", "test_conv_backward", keeps=("test_lenet",),
           replace={"] += \\": "] = \\"}),
     wrong("conv_backward", "weight gradient transposed to (C, F, kh, kw)", "test_conv_backward",
           replace={"np.tensordot(dout, windows, axes=([0, 2, 3], [0, 2, 3]))":
@@ -82,36 +106,43 @@ WRONG = [
     wrong("maxpool_forward", "average pooling", "test_maxpool_forward",
           body="windows = sliding_window_view(x, (size, size), axis=(2, 3))[:, :, ::stride, ::stride]\n"
                "flat = windows.reshape(*windows.shape[:4], size * size)\n"
-               "return flat.mean(axis=-1), (x.shape, flat.argmax(axis=-1), size, stride)"),
-    wrong("maxpool_forward", "stride ignored", "test_maxpool_forward",
+               "return flat.mean(axis=-1), (x, flat.argmax(axis=-1), size, stride)"),
+    wrong("maxpool_forward", "stride ignored", "test_maxpool_forward", keeps=("test_lenet",),
           replace={"[:, :, ::stride, ::stride]": ""}),
-    wrong("maxpool_backward", "gradient sent to every position of a pooling window",
-          ("test_maxpool_backward", "test_lenet"), body=_POOL_EVERYWHERE.format(scale="")),
+    wrong("maxpool_backward", "gradient sent to every position of a pooling window", "test_maxpool_backward",
+          keeps=("test_lenet",), body=_POOL_EVERYWHERE.format(scale="")),
     wrong("maxpool_backward", "gradient shared equally (average-pool backward)", "test_maxpool_backward",
           body=_POOL_EVERYWHERE.format(scale=" / size ** 2")),
     wrong("maxpool_backward", "overlapping windows overwrite instead of adding", "test_maxpool_backward",
           replace={"+= dwin[..., p, q]": "= dwin[..., p, q]"}),
+    wrong("maxpool_backward", "gradient to every input that ties for the maximum (x == max mask)",
+          "test_maxpool_backward", keeps=("test_lenet",), body=_POOL_TIES.format(share="")),
+    wrong("maxpool_backward", "gradient shared equally among the inputs that tie for the maximum",
+          "test_maxpool_backward", body=_POOL_TIES.format(share=" / mask.sum(axis=(2, 3), keepdims=True)")),
     # -- loss ------------------------------------------------------------------------------------
     wrong("softmax_cross_entropy", "shifts the logits in place (logits -= max)", "test_softmax_cross_entropy",
+          keeps=("test_mlp_forward",),
           replace={"shifted = logits - logits.max(axis=1, keepdims=True)":
-                   "logits -= logits.max(axis=1, keepdims=True)\n    shifted = logits"}),
-    wrong("softmax_cross_entropy", "softmax over the wrong axis", ("test_softmax_cross_entropy", "test_mlp_forward"),
+                   "logits -= logits.max(axis=1, keepdims=True)\nshifted = logits"}),
+    wrong("softmax_cross_entropy", "softmax over the wrong axis", "test_softmax_cross_entropy", keeps=MODELS,
           replace={"axis=1": "axis=0"}),
     wrong("softmax_cross_entropy", "no max subtraction (overflow for large logits)", "test_softmax_cross_entropy",
           body=_SOFTMAX_UNSTABLE),
-    wrong("softmax_cross_entropy", "gradient not divided by N", ("test_softmax_cross_entropy", "test_mlp_backward"),
-          replace={"dlogits / n": "dlogits"}),
+    wrong("softmax_cross_entropy", "gradient not divided by N", "test_softmax_cross_entropy",
+          keeps=("test_mlp_backward", "test_mlp_step"), replace={"dlogits / n": "dlogits"}),
     wrong("softmax_cross_entropy", "summed loss instead of the mean", "test_softmax_cross_entropy",
           replace={"loss = -log_p[np.arange(n), y].mean()": "loss = -log_p[np.arange(n), y].sum()"}),
     # -- initialisation --------------------------------------------------------------------------
     wrong("random_normal_weight_init", "uniform on [0, 1) instead of normal", "test_random_normal_weight_init",
-          body="return rng.random(shape)"),
+          body="return rng.random(shape)", keeps=("test_mlp_forward",)),
     wrong("random_normal_weight_init", "ignores rng and uses the global generator", "test_random_normal_weight_init",
-          body="return np.random.randn(*shape)"),
-    wrong("zeros_bias_init", "ones instead of zeros", "test_zeros_bias_init", body="return np.ones(n)"),
-    wrong("zeros_bias_init", "row vector of shape (1, n)", "test_zeros_bias_init", body="return np.zeros((1, n))"),
+          body="return np.random.randn(*shape)", keeps=("test_mlp_forward",)),
+    wrong("zeros_bias_init", "ones instead of zeros", "test_zeros_bias_init", body="return np.ones(n)",
+          keeps=("test_mlp_forward", "test_lenet")),
+    wrong("zeros_bias_init", "row vector of shape (1, n)", "test_zeros_bias_init", body="return np.zeros((1, n))",
+          keeps=MODELS),
     wrong("he_weight_init", "variance 1 / fan_in (LeCun) instead of 2 / fan_in", "test_he_weight_init",
-          replace={"2.0 / fan_in": "1.0 / fan_in"}),
+          replace={"2.0 / fan_in": "1.0 / fan_in"}, keeps=("test_mlp_forward", "test_lenet")),
     wrong("he_weight_init", "variance used as the standard deviation", "test_he_weight_init",
           replace={"np.sqrt(2.0 / fan_in)": "(2.0 / fan_in)"}),
     # -- MLP -------------------------------------------------------------------------------------
@@ -119,12 +150,31 @@ WRONG = [
           replace={"if i < self.n_layers:": "if True:"}),
     wrong("mlp", "get_error returns a fraction", "test_mlp_forward",
           replace={"int(np.sum(self.logits.argmax(axis=1) != y))": "float(np.mean(self.logits.argmax(axis=1) != y))"}),
+    wrong("mlp", "init='normal' ignored: always He", "test_mlp_forward", keeps=("test_mlp_backward", "test_mlp_step"),
+          replace={'if init == "he":': "if True:"}),
+    wrong("mlp", "He fan-in taken as the number of outputs", "test_mlp_forward",
+          replace={"he_weight_init(shape, sizes[i - 1], init_rng)": "he_weight_init(shape, sizes[i], init_rng)"}),
+    wrong("mlp", "seed ignored (a fresh generator)", "test_mlp_forward",
+          replace={"init_rng = np.random.default_rng(seed)": "init_rng = np.random.default_rng()"}),
+    wrong("mlp", "biases start at one", "test_mlp_forward",
+          replace={'self.params[f"b{i}"] = zeros_bias_init(sizes[i])': 'self.params[f"b{i}"] = np.ones(sizes[i])'}),
+    wrong("mlp", "parameters stored as float32", "test_mlp_forward",
+          replace={'self.params[f"b{i}"] = zeros_bias_init(sizes[i])':
+                   'self.params[f"b{i}"] = zeros_bias_init(sizes[i])\n'
+                   '        self.params[f"W{i}"] = self.params[f"W{i}"].astype(np.float32)'}),
+    wrong("mlp", "forward centres its input in place", "test_mlp_forward",
+          replace={"h = x.reshape(x.shape[0], -1)": "x -= x.mean()\n    h = x.reshape(x.shape[0], -1)"}),
+    wrong("mlp", "zero_grads resets the weight gradients only", ("test_mlp_backward", "test_mlp_step"),
+          keeps=("test_mlp_forward",),
+          replace={"for g in self.grads.values():\n        g[...] = 0.0":
+                   "for k, g in self.grads.items():\n        if k.startswith('W'):\n            g[...] = 0.0"}),
     wrong("mlp", "backward overwrites the gradients instead of adding", "test_mlp_backward",
+          keeps=("test_mlp_forward", "test_mlp_step"),
           replace={'self.grads[f"W{i}"] += dw': 'self.grads[f"W{i}"] = dw',
                    'self.grads[f"b{i}"] += db': 'self.grads[f"b{i}"] = db'}),
     wrong("mlp", "bias gradients never stored", "test_mlp_backward",
           replace={'self.grads[f"b{i}"] += db': "pass"}),
-    wrong("mlp", "momentum ignored", "test_mlp_step",
+    wrong("mlp", "momentum ignored", "test_mlp_step", keeps=("test_mlp_forward", "test_mlp_backward"),
           replace={"self.velocity[k] = self.momentum * self.velocity[k] + self.grads[k]":
                    "self.velocity[k] = self.grads[k]"}),
     wrong("mlp", "averaged momentum (1 - mu) instead of torch's", "test_mlp_step",
@@ -145,6 +195,20 @@ WRONG = [
           replace={"maxpool_forward(h, 2, 2)": "maxpool_forward(h, 2, 1)"}),
     wrong("lenet", "convolution bias gradients never stored", "test_lenet",
           replace={'g[f"{conv}_b"] += db': "pass"}),
+    wrong("lenet", "convolution fan-in taken as the number of filters", "test_lenet",
+          replace={'int(np.prod(shape[1:])) if name.startswith("conv") else shape[0]': "shape[0]"}),
+    wrong("lenet", "seed ignored (a fresh generator)", "test_lenet",
+          replace={"init_rng = np.random.default_rng(seed)": "init_rng = np.random.default_rng()"}),
+    wrong("lenet", "zero_grads does nothing", "test_lenet", replace={"g[...] = 0.0": "pass"}),
+    wrong("lenet", "backward overwrites the gradients instead of adding", "test_lenet",
+          replace={'g[f"{fc}_w"] += dw': 'g[f"{fc}_w"] = dw', 'g[f"{fc}_b"] += db': 'g[f"{fc}_b"] = db',
+                   'g[f"{conv}_w"] += dw': 'g[f"{conv}_w"] = dw', 'g[f"{conv}_b"] += db': 'g[f"{conv}_b"] = db'}),
+    wrong("lenet", "step ignores the momentum", "test_lenet",
+          replace={"self.velocity[k] = self.momentum * self.velocity[k] + self.grads[k]":
+                   "self.velocity[k] = self.grads[k]"}),
+    wrong("lenet", "learning rate folded into the velocity (right only while lr stays constant)", "test_lenet",
+          replace={"self.velocity[k] = self.momentum * self.velocity[k] + self.grads[k]\n        p -= self.lr * self.velocity[k]":
+                   "self.velocity[k] = self.momentum * self.velocity[k] - self.lr * self.grads[k]\n        p += self.velocity[k]"}),
     wrong("lenet", "ReLU after the output layer", "test_lenet",
           replace={'h, c["fc3"] = fc_forward(h, p["fc3_w"], p["fc3_b"])':
                    'h, c["fc3"] = fc_forward(h, p["fc3_w"], p["fc3_b"])\n    h = np.maximum(h, 0)'}),
@@ -198,12 +262,14 @@ for i in range(h_out):
         win = x[:, :, i * stride:i * stride + size, j * stride:j * stride + size].reshape(N, C, -1)
         arg[:, :, i, j] = win.argmax(axis=-1)
         out[:, :, i, j] = win.max(axis=-1)
-return out, (x.shape, arg, size, stride)
+return out, (x, arg, size, stride)
 """),
+    right("maxpool_forward", "the last of tied maxima receives the gradient",
+          replace={"arg = flat.argmax(axis=-1)": "arg = size * size - 1 - flat[..., ::-1].argmax(axis=-1)"}),
     right("maxpool_backward", "np.add.at per output position", body="""
-x_shape, arg, size, stride = cache
+x, arg, size, stride = cache
 N, C, h_out, w_out = dout.shape
-dx = np.zeros(x_shape)
+dx = np.zeros(x.shape)
 n_idx, c_idx = np.meshgrid(np.arange(N), np.arange(C), indexing="ij")
 for i in range(h_out):
     for j in range(w_out):
@@ -220,6 +286,9 @@ loss = np.mean(lse - np.sum(onehot * z, axis=1))
 return loss, (np.exp(z - lse[:, None]) - onehot) / n
 """),
     right("he_weight_init", "rng.normal with a scale", body="return rng.normal(0.0, np.sqrt(2 / fan_in), size=shape)"),
+    right("mlp", "ReLU derivative written inline from relu_forward's cache (x), not through relu_backward",
+          replace={"d = act_backward(d, act_cache)":
+                   'd = d * (act_cache > 0) if self.activation == "relu" else act_backward(d, act_cache)'}),
     right("mlp", "step builds new parameter arrays",
           replace={"p -= self.lr * self.velocity[k]": "self.params[k] = p - self.lr * self.velocity[k]"}),
 ]

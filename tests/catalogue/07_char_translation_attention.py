@@ -11,14 +11,26 @@ WRONG = [
     wrong("build_vocab", "special symbols forgotten", "test_build_vocab",
           replace={"enumerate(SPECIALS + characters)": "enumerate(characters)"}),
     wrong("encode", "no end symbol", "test_encode", replace={" + [EOS]": ""}),
+    wrong("encode", "unknown characters added to the vocabulary (setdefault)", "test_encode",
+          replace={"stoi.get(character, UNK)": "stoi.setdefault(character, UNK)"}),
+    wrong("encode", "character codes (ord) instead of vocabulary indices", "test_encode", keeps=("test_decode",),
+          replace={"stoi.get(character, UNK)": "ord(character)"}),
     wrong("decode", "decode does not stop at </s>", "test_decode",
           replace={"if index == EOS:\n        break": "if index == EOS:\n        continue"}),
     wrong("decode", "<unk> written as the symbol's name", "test_decode",
           replace={"\"?\" if index == UNK else itos[index]": "itos[index]"}),
+    wrong("decode", "stops at <pad> instead of skipping it", "test_decode",
+          replace={"if index == EOS:": "if index in (EOS, PAD):"}),
     wrong("pad_batch", "padding on the left", "test_pad_batch",
           replace={"tokens[row, : len(sequence)]": "tokens[row, tokens.shape[1] - len(sequence):]"}),
     wrong("pad_batch", "every length set to the padded length", "test_pad_batch",
           replace={"return tokens, lengths": "return tokens, torch.full_like(lengths, tokens.shape[1])"}),
+    wrong("pad_batch", "the input lists padded in place", "test_pad_batch",
+          body="lengths = torch.tensor([len(sequence) for sequence in sequences], dtype=torch.long)\n"
+               "for sequence in sequences:\n"
+               "    sequence.extend([PAD] * (int(lengths.max()) - len(sequence)))\n"
+               "return torch.tensor([[int(v) for v in sequence] for sequence in sequences], dtype=torch.long), "
+               "lengths"),
     # -- encoder
     wrong("encoder", "no packing: the backward direction reads the padding", "test_encoder",
           body="embedded = self.dropout(self.embedding(src))\n"
@@ -77,22 +89,36 @@ WRONG = [
           replace={", ignore_index=PAD)": ")"}),
     wrong("sequence_loss", "sum instead of mean", "test_sequence_loss",
           replace={"ignore_index=PAD)": "ignore_index=PAD, reduction=\"sum\")"}),
+    wrong("sequence_loss", "padding replaced by -100 in the targets, in place", "test_sequence_loss",
+          body="targets[targets == PAD] = -100\n"
+               "return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-100)"),
+    wrong("sequence_loss", "the loss returned as a number (.item()): nothing to back-propagate",
+          ("test_sequence_loss", *PERFORMANCE),
+          replace={"ignore_index=PAD)": "ignore_index=PAD).item()"}),
     # -- evaluation and decoding
-    wrong("edit_distance", "substitution costs two", "test_edit_distance",
+    wrong("edit_distance", "substitution costs two", "test_edit_distance", keeps=("test_error_rate",),
           replace={"(char_a != char_b)": "2 * (char_a != char_b)"}),
     wrong("edit_distance", "position-by-position mismatches plus the length difference", "test_edit_distance",
-          body="return sum(x != y for x, y in zip(a, b)) + abs(len(a) - len(b))"),
+          keeps=("test_error_rate",), body="return sum(x != y for x, y in zip(a, b)) + abs(len(a) - len(b))"),
+    wrong("edit_distance", "adjacent transpositions count as one edit (Damerau)", "test_edit_distance",
+          body="D = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]\n"
+               "for i in range(1, len(a) + 1):\n"
+               "    for j in range(1, len(b) + 1):\n"
+               "        D[i][j] = min(D[i - 1][j] + 1, D[i][j - 1] + 1, D[i - 1][j - 1] + (a[i - 1] != b[j - 1]))\n"
+               "        if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:\n"
+               "            D[i][j] = min(D[i][j], D[i - 2][j - 2] + 1)\n"
+               "return D[-1][-1]"),
     wrong("error_rate", "divided by the prediction's length", "test_error_rate",
           replace={"/ max(len(r), 1)": "/ max(len(p), 1)"}),
     wrong("error_rate", "total distance over total reference length", "test_error_rate",
           body="return sum(edit_distance(p, r) for p, r in zip(predictions, references)) / "
                "sum(len(r) for r in references)"),
-    wrong("greedy_decode", "</s> kept in the output", "test_greedy_decode",
+    wrong("greedy_decode", "</s> kept in the output", "test_greedy_decode", keeps=("test_beam_search",),
           replace={"finished[row] = True": "finished[row] = True; predictions[row].append(symbol)"}),
     wrong("greedy_decode", "<s> fed at every step", "test_greedy_decode",
           replace={"model.decoder(tokens, state, encoder_outputs, src_mask)":
                    "model.decoder(torch.full_like(tokens, SOS), state, encoder_outputs, src_mask)"}),
-    wrong("greedy_decode", "stops after three symbols", ("test_greedy_decode", *PERFORMANCE),
+    wrong("greedy_decode", "stops after three symbols", "test_greedy_decode", keeps=PERFORMANCE,
           replace={"for _ in range(max_len):": "for _ in range(min(max_len, 3)):"}),
     wrong("beam_search", "hypotheses ranked by the last symbol's probability only", "test_beam_search",
           replace={"[:, None] + log_probs": "[:, None] * 0 + log_probs"}),

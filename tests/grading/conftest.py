@@ -3,11 +3,13 @@
 Two kinds of round trip, only for the assignments whose tests were selected
 (``-k 02_logic`` runs one):
 
-- ``synthetic``: the reference, the blank release and the whole catalogue, on the
+- ``synthetic``: the reference, the blank release and a sample of the catalogue, on the
   data the project generates itself (:func:`instructor.roundtrip.run`);
 - ``real``: the reference with, without and with spoiled weight files, on the real
   datasets (:func:`instructor.roundtrip.run_real`), when they are present
-  (``../shared/data``, or ``COURSE_REAL_DATA_DIR``).
+  (``../shared/data``, or ``COURSE_REAL_DATA_DIR``);
+- ``hostile``: notebook 01's hostile and broken submissions and two honest students,
+  graded one by one by ``instructor.grade`` (:func:`instructor.hostile.run`).
 
 They run in one pool of processes, one per core, the most expensive first; each is
 a complete ``nbgrader autograde`` in its own scratch course. The tests then only
@@ -24,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from instructor import catalogue, roundtrip
+from instructor import catalogue, hostile, roundtrip
 from instructor.course import assignments
 from instructor.reference import real_data_dir, reference_weights
 
@@ -43,7 +45,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
                 except Exception as error:  # a broken catalogue fails its own test, not the whole collection
                     params.append(pytest.param((a, repr(error)), id=f"{a}:broken-catalogue"))
                     continue
-                for index, answer in enumerate(answers):
+                for index in catalogue.sample(answers):
+                    answer = answers[index]
                     if answer.correct == correct:
                         params.append(pytest.param((a, answer.student_id(index)), id=f"{a}:{answer.student_id(index)}"))
             metafunc.parametrize(name, params)
@@ -64,8 +67,10 @@ def _cost(kind: str, assignment: str) -> float:
 
     Notebooks that train models (those with reference weights) take about four times as long per submission.
     """
+    if kind == "hostile":
+        return 4.0 * (len(hostile.CASES) + 4)  # slow students: a loop, a crash, a memory hog
     try:
-        students = 3 + len(catalogue.load(assignment)) if kind == "synthetic" else 4
+        students = 3 + len(catalogue.sample(catalogue.load(assignment))) if kind == "synthetic" else 4
     except Exception:
         students = 3
     return students * (4.0 if reference_weights(assignment) is not None else 1.0)
@@ -96,6 +101,8 @@ def round_trips(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
             jobs.add(("synthetic", assignment))
         if assignment and "real_run_of" in names:
             jobs.add(("real", assignment))
+        if "hostile_batch" in names:
+            jobs.add(("hostile", hostile.ASSIGNMENT))
     data_dir = real_data_dir()
     if data_dir is None or not data_dir.is_dir():
         jobs = {job for job in jobs if job[0] != "real"}
@@ -109,6 +116,8 @@ def round_trips(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
         for kind, a in order:
             if kind == "synthetic":
                 futures[kind, a] = pool.submit(roundtrip.run, a, base / f"course-{a}")
+            elif kind == "hostile":
+                futures[kind, a] = pool.submit(hostile.run, base / "hostile")
             else:
                 futures[kind, a] = pool.submit(roundtrip.run_real, a, base / f"real-{a}", data_dir)
         for job, future in futures.items():
@@ -133,6 +142,12 @@ def _getter(round_trips, kind: str):
 @pytest.fixture
 def run_of(round_trips):
     return _getter(round_trips, "synthetic")
+
+
+@pytest.fixture
+def hostile_batch(round_trips) -> hostile.Batch:
+    """Notebook 01's hostile and broken submissions with two honest students, graded by ``instructor.grade``."""
+    return _getter(round_trips, "hostile")(hostile.ASSIGNMENT)
 
 
 @pytest.fixture

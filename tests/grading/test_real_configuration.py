@@ -60,7 +60,7 @@ def test_handed_in_models_are_scored_on_the_whole_test_sets(assignment, real_run
     weights = _weights_or_skip(assignment)
     rt = real_run_of(assignment)
     for cell in weights.graded_cells(real_data):
-        size = weights.test_sizes[cell]
+        size = weights.graded_by[cell].test_size
         printed = _output(rt, "reference", cell)
         assert f"on {size} real" in printed, f"{cell} should score the handed-in model on all {size} test examples " \
                                              f"of the real data; it printed {printed!r}"
