@@ -138,8 +138,9 @@ def command(kernel_cmd: list[str], workdir: Path, rundir: Path) -> list[str]:
     return [
         "prlimit", f"--data={memory_limit_bytes()}", "--",
         bwrap(), "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+        "--tmpfs", "/tmp",  # first: the binds below may lie under /tmp (a checkout or a course there)
         *_system(), *_python(), *_datasets(),
-        "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+        "--proc", "/proc", "--dev", "/dev",
         "--bind", str(workdir), str(workdir), "--bind", str(rundir), str(rundir),
         "--setenv", "HOME", "/tmp", "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib",
         "--setenv", "COURSE_OFFLINE", "1", "--setenv", "COURSE_CACHE_DIR", "/tmp/cache",

@@ -46,6 +46,19 @@ def test_the_sandbox_hides_the_course_and_the_network(tmp_path: Path):
     assert "root:" not in result.stdout
 
 
+@pytest.mark.skipif(not sandbox.available(), reason="bubblewrap cannot run on this machine")
+def test_the_kernels_python_helpers_and_grading_code_work_in_the_sandbox(tmp_path: Path):
+    """Wherever the checkout lies (under /tmp too, which the sandbox replaces by an empty one)."""
+    import subprocess
+    import sys
+
+    work, run = tmp_path / "work", tmp_path / "run"
+    work.mkdir(), run.mkdir()
+    code = "import numpy, helpers.checks, instructor.grading.integrity, ipykernel; print('importable')"
+    result = subprocess.run(sandbox.command([sys.executable, "-c", code], work, run), capture_output=True, text=True)
+    assert result.stdout.strip() == "importable", result.stderr[-2000:]
+
+
 @pytest.mark.parametrize("assignment", assignments())
 def test_every_graded_cell_has_a_measured_time(assignment):
     """Run ``python -m instructor.timeouts ASSIGNMENT`` after adding or changing cells."""
