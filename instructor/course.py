@@ -89,7 +89,7 @@ class Course:
         self.nbgrader("generate_feedback", assignment, "--force", *([f"--student={student}"] if student else []))
 
     def export_grades(self, path: Path) -> Path:
-        self.nbgrader("export", f"--CsvExportPlugin.filename={path}")
+        self.nbgrader("export", f"--to={path}")
         return path
 
     @property

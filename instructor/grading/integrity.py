@@ -30,6 +30,8 @@ WATCHED_CLASSES = (("torch", "Tensor"), ("numpy", "ndarray"))
 # Dunder methods that comparisons rely on; other private names are not watched.
 DUNDERS = {"__eq__", "__ne__", "__lt__", "__gt__", "__le__", "__ge__", "__bool__", "__abs__", "__sub__", "__array__",
            "__float__", "__len__", "__import__"}
+# Functions of installed packages that only pass a cell's request on: IPython's ``open`` in a notebook.
+TRANSPARENT = {"_modified_open"}
 # Rebound by IPython or ipykernel themselves while a notebook runs.
 MANAGED = {"input", "raw_input", "getpass", "display", "get_ipython", "exit", "quit", "help"}
 
@@ -145,7 +147,7 @@ def _from_a_cell() -> bool:
         name = frame.f_code.co_filename
         if name.startswith("<ipython-input-") or "/ipykernel_" in name:
             return True
-        if name.startswith(_STATE.owners):
+        if name.startswith(_STATE.owners) and frame.f_code.co_name not in TRANSPARENT:
             return False
         frame = frame.f_back
     return False
