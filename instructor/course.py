@@ -135,6 +135,18 @@ class Course:
         self.submit(student, assignment, nbs.read(self.release_path(assignment)))
 
     # -- results -------------------------------------------------------------
+    def student_scores(self, assignment: str, student: str) -> dict[str, CellScore]:
+        """The score of every graded cell of one student's submission (empty when it was never graded)."""
+        from nbgrader.api import Gradebook, MissingEntry
+
+        with Gradebook(self.db_url) as gradebook:
+            try:
+                submission = gradebook.find_submission(assignment, student)
+            except MissingEntry:
+                return {}
+            return {grade.name: CellScore(grade.score, grade.max_score, grade.cell.cell_type == "code")
+                    for notebook in submission.notebooks for grade in notebook.grades}
+
     def scores(self, assignment: str) -> dict[str, dict[str, CellScore]]:
         """Per student, the score of every graded cell (autograded and written answers)."""
         from nbgrader.api import Gradebook

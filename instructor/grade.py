@@ -196,7 +196,7 @@ def grade_one(course: Course, assignment: str, student: str) -> Outcome:
     else:
         outcome.flags.append("not graded")
     outcome.seconds = time.monotonic() - started
-    cells = course.scores(assignment).get(student, {})
+    cells = course.student_scores(assignment, student)
     outcome.score = sum(c.score or 0.0 for c in cells.values() if c.auto)
     outcome.max_score = sum(c.max_score for c in cells.values() if c.auto)
     return outcome
@@ -230,7 +230,8 @@ def grade(course: Course, assignment: str, students: list[str] | None = None, re
 
     One at a time with ``workers=1``; else on Dask: a ``LocalCluster`` of ``workers`` processes, or the running
     scheduler at ``scheduler``. A task whose worker dies is run again on another (Dask's own rescheduling).
-    ``progress`` draws a bar with the time left on stderr.
+    ``progress`` draws a bar with the time left on stderr. Grading processes come from a fork server, which
+    imports the calling script again: call this from a script under ``if __name__ == "__main__":``.
     """
     from tqdm.auto import tqdm
 

@@ -136,3 +136,14 @@ def test_a_forward_pass_that_writes_into_its_input_is_named_and_does_not_fail_it
     check_relu_backward(relu_forward_in_place, relu_backward)  # the backward pass is right: it must pass
     with pytest.raises(CheckFailed):
         check_relu_backward(relu_forward_in_place, lambda dout, cache: dout)
+
+
+def test_a_number_of_the_notebooks_own_class_is_refused_as_tampering():
+    from helpers.checks import TamperingDetected
+
+    namespace = {"__name__": "__main__"}
+    exec("class Anything(float):\n    def __eq__(self, other):\n        return True\n    __hash__ = float.__hash__",
+         namespace)
+    with pytest.raises(TamperingDetected, match="notebook's own class `Anything`"):
+        expect_close(namespace["Anything"](0.5), 0.25, "sigmoid(0)")
+    expect_close(0.25, 0.25, "a plain number")

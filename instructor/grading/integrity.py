@@ -23,9 +23,10 @@ from pathlib import Path
 from types import ModuleType
 
 WATCHED = ("builtins", "math", "operator", "functools", "numpy", "numpy.linalg", "numpy.testing", "numpy.random",
-           "torch", "torch._dynamo", "torch.nn.functional", "torch.testing", "helpers.checks",
-           "helpers.checks.gradcheck", "instructor.grading.integrity")  # torch._dynamo, once loaded, wraps a few
-# torch functions (torch.manual_seed): loading it first keeps that from looking like tampering
+           "torch", "torch.nn.functional", "torch.testing", "helpers.checks", "helpers.checks.gradcheck",
+           "instructor.grading.integrity")
+# torch._dynamo, once something loads it, wraps a few torch functions (torch.manual_seed): a replacement whose
+# __wrapped__ is the original is no tampering (see changes()), and loading it up front would cost a second a kernel
 WATCHED_CLASSES = (("torch", "Tensor"), ("numpy", "ndarray"))
 # Dunder methods that comparisons rely on; other private names are not watched.
 DUNDERS = {"__eq__", "__ne__", "__lt__", "__gt__", "__le__", "__ge__", "__bool__", "__abs__", "__sub__", "__array__",
