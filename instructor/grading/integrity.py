@@ -8,9 +8,11 @@ but outside the submission's own folder. After each test cell, :func:`verify` ra
 naming what changed; the grader then scores that cell zero and flags the submission.
 
 These checks stop the tampering seen in real classes (patching ``numpy.allclose``, ``builtins``, the course's
-checks; hooking IPython's events; reading the hidden tests). Code written in the kernel can always, in principle,
-defeat checks that run in the same kernel; the sandbox (:mod:`instructor.sandbox`) is the first line: the
-submission cannot read this module's source while it runs... except through the kernel, as any code can.
+checks; hooking IPython's events; reading the hidden tests). Checks that run in the same kernel as the submission
+can, in principle, be defeated by code written against them: the sandbox (:mod:`instructor.sandbox`) keeps
+``source/``, other submissions and the gradebook out of reach, but this module must stay readable for the hidden
+tests to import it. A read of it from a cell is not flagged (its tracebacks are the grader's); reads of the
+assignments' grading modules are.
 """
 
 from __future__ import annotations
