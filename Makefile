@@ -7,10 +7,11 @@ RUN    := PATH="$(BIN):$$PATH" $(BIN)/python
 
 .PHONY: demo test lint release bench system-deps clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml jupyter/jupyter_server_config.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	mkdir -p $(VENV)/etc/jupyter && cp jupyter/jupyter_server_config.py $(VENV)/etc/jupyter/
 	touch $(STAMP)
 
 system-deps:
@@ -25,7 +26,7 @@ test: $(STAMP) system-deps lint
 	COURSE_QUICK=1 $(RUN) -m pytest -p no:cacheprovider
 
 lint: $(STAMP)
-	$(BIN)/ruff check helpers instructor tests bench nbgrader_config.py
+	$(BIN)/ruff check helpers instructor tests bench jupyter nbgrader_config.py
 
 ## make release: regenerate release/ from source/ (commit the result)
 release: $(STAMP)

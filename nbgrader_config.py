@@ -1,6 +1,7 @@
 """nbgrader configuration for the course (the course root is the folder nbgrader runs in)."""
 
 import os
+import sys
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.converters import Autograde, GenerateAssignment
@@ -12,13 +13,23 @@ from instructor.sandbox import SandboxedKernelManager
 from instructor.stubs import NamedClearSolutions
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it reads this file)
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 c.CourseDirectory.course_id = "deep-learning"
+
+# nbgrader runs the `alembic` command when it creates a gradebook: find the one installed next to this Python,
+# so that `.venv/bin/nbgrader ...` works from a shell where the environment is not activated.
+os.environ["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
+
+# The exchange (nbgrader release_assignment / fetch / submit / collect) lives in the course folder; on a shared
+# server (JupyterHub), point it at a folder every student can write to instead (nbgrader's docs: "exchange").
+c.Exchange.root = os.environ.get("COURSE_EXCHANGE_DIR") or os.path.join(HERE, "exchange")
+os.makedirs(c.Exchange.root, exist_ok=True)
 
 # The gradebook: a database server when COURSE_DB_URL names one (postgresql://user@host/db: many graders at once,
 # see the README), else gradebook.db here, with a generous busy timeout so that parallel graders wait their turn.
 c.CourseDirectory.db_url = os.environ.get("COURSE_DB_URL") or (
-    f"sqlite:///{os.path.join(os.path.dirname(os.path.abspath(__file__)), 'gradebook.db')}?timeout=120")
+    f"sqlite:///{os.path.join(HERE, 'gradebook.db')}?timeout=120")
 
 # The release stub names the task it stands for ("Task 'sigmoid' is not done yet").
 c.GenerateAssignment.preprocessors = [

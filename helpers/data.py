@@ -88,6 +88,11 @@ class ImageData:
     def __len__(self) -> int:
         return len(self.labels)
 
+    @property
+    def description(self) -> str:
+        """The dataset's name for titles and text: ``"MNIST"``, or ``"synthetic stand-in for MNIST"``."""
+        return self.name if self.source == "real" else f"synthetic stand-in for {self.name}"
+
 
 def _check_name(name: str) -> None:
     if name not in IMAGE_DATASETS:
@@ -140,10 +145,15 @@ def _may_download(name: str) -> bool:
 
 def _download(name: str) -> str | None:
     """Let torchvision download ``name`` into :func:`download_root`; None when it worked, else why not."""
+    import contextlib
+    import io
+
     import torchvision.datasets as tvd
 
+    print(f"downloading {name} into {download_root() / name}/raw/ ...")
     try:
-        getattr(tvd, name)(str(download_root()), train=True, download=True)
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            getattr(tvd, name)(str(download_root()), train=True, download=True)  # its mirrors' chatter stays here
         return None
     except Exception as error:  # URLError, RuntimeError from every mirror, ...
         note = _failure_note(name)
@@ -152,14 +162,19 @@ def _download(name: str) -> str | None:
             note.write_text(f"{time.ctime()}: {error}\n")
         except OSError:
             pass
-        return "the download failed (offline?)"
+        return "the download failed: no connection to its servers?"
 
 
-def _missing_message(name: str, missing: list[str], why: str | None) -> str:
-    """One line: which files are missing, where they go, what happened."""
+def _missing_message(name: str, missing: list[str], why: str | None, train: bool = True) -> str:
+    """One line: which files are missing, where they go, what happened; for the test split, why it is affected."""
     folder = data_root() / name / "raw"
     files = ", ".join(f"{m}.gz" for m in missing)
-    reason = f"; {why}" if why else ""
+    reason = f" ({why})" if why else ""
+    split = set(IDX_FILES[train])
+    if not train and not split & set(missing):  # the test files are here, the training files are not
+        return (f"{name}'s test files are here, but its training files are not: {files} missing from "
+                f"{folder}/{reason}. Training and testing use one source, so both are stand-ins until you put "
+                f"the file(s) there (or set {ENV_DATA_DIR} to a folder holding {name}/raw/).")
     return (f"{name} is not available: {files} missing from {folder}/{reason}. Put the file(s) there "
             f"(or set {ENV_DATA_DIR} to a folder holding {name}/raw/).")
 
@@ -177,7 +192,7 @@ def load_idx_arrays(name: str, train: bool) -> tuple[np.ndarray, np.ndarray]:
         found = find_idx_files(name)
         missing = [stem for stem, path in found.items() if path is None]
     if missing:
-        raise DataUnavailable(_missing_message(name, missing, why))
+        raise DataUnavailable(_missing_message(name, missing, why, train))
     images, labels = (read_idx(found[stem]) for stem in IDX_FILES[train])
     return images, labels
 
@@ -200,7 +215,8 @@ def load_images(name: str = "MNIST", train: bool = True, subset: int | None = No
         if not allow_synthetic:
             raise
         n = subset or (2000 if train else 500)
-        print(f"NOTE: synthetic digits stand in for {name} ({n} images). {error}")
+        split = "training" if train else "test"
+        print(f"NOTE: synthetic digits stand in for {name}'s {split} images ({n} of them). {error}")
         return synthetic_digits(n, seed=seed + (0 if train else 1), name=name)
     if subset is not None:
         images, labels = images[:subset], labels[:subset]

@@ -147,6 +147,33 @@ class Course:
             return {grade.name: CellScore(grade.score, grade.max_score, grade.cell.cell_type == "code")
                     for notebook in submission.notebooks for grade in notebook.grades}
 
+    def ungraded_written(self, assignment: str, students: list[str] | None = None) -> dict[str, list[str]]:
+        """Per autograded student (or only ``students``), the written answers that still wait for a TA's grade."""
+        from nbgrader.api import Gradebook
+
+        waiting: dict[str, list[str]] = {}
+        with Gradebook(self.db_url) as gradebook:
+            for submission in gradebook.assignment_submissions(assignment):
+                if students and submission.student_id not in students:
+                    continue
+                cells = [g.name for nb in submission.notebooks for g in nb.grades if g.needs_manual_grade]
+                if cells:
+                    waiting[submission.student_id] = cells
+        return waiting
+
+    def grade_written(self, assignment: str, student: str, scores: dict[str, float]) -> None:
+        """Enter a TA's ``scores`` (cell name -> points) for written answers, as the formgrader's Save does."""
+        from nbgrader.api import Gradebook
+
+        with Gradebook(self.db_url) as gradebook:
+            submission = gradebook.find_submission(assignment, student)
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    if grade.name in scores:
+                        grade.manual_score = scores[grade.name]
+                        grade.needs_manual_grade = False
+            gradebook.db.commit()
+
     def scores(self, assignment: str) -> dict[str, dict[str, CellScore]]:
         """Per student, the score of every graded cell (autograded and written answers)."""
         from nbgrader.api import Gradebook

@@ -2,7 +2,8 @@
 
 For every assignment: generate the release, hand in the reference solutions
 (student ``demo-reference``) and the untouched release (``demo-blank``),
-autograde, generate feedback. When ``COURSE_DATA_DIR`` points at the real
+autograde, grade the written answers as a TA would in the formgrader (full marks for
+the reference's, none for the blank's), then generate feedback. When ``COURSE_DATA_DIR`` points at the real
 datasets, ``demo-reference`` hands in the reference weight files too
 (``instructor/weights/``), as a student hands in what the notebook saved; without
 the data, everything runs on the synthetic stand-ins and no weights are handed in.
@@ -26,6 +27,14 @@ from instructor.reference import reference_weights
 STUDENTS = {"demo-reference": "the reference solutions", "demo-blank": "the untouched release"}
 
 
+def _grade_written_answers(course: Course, assignment: str) -> None:
+    """The demo TA's grades: full marks for the reference's written answers, none for the blank release's."""
+    for student, cells in course.ungraded_written(assignment, list(STUDENTS)).items():
+        points = {name: score.max_score if student == "demo-reference" else 0.0
+                  for name, score in course.student_scores(assignment, student).items() if name in cells}
+        course.grade_written(assignment, student, points)
+
+
 def main() -> None:
     os.environ.setdefault("COURSE_QUICK", "1")
     course = Course(REPO_ROOT)
@@ -38,6 +47,7 @@ def main() -> None:
         course.submit_reference("demo-reference", assignment, files=files)
         course.submit_blank("demo-blank", assignment)
         course.autograde(assignment)
+        _grade_written_answers(course, assignment)  # as a TA does in the formgrader, before any feedback
         course.generate_feedback(assignment)
         handed_in = f", demo-reference with its {len(files)} weight files" if files else ""
         print(f"{assignment}: released, 2 submissions autograded{handed_in}, feedback written "
@@ -46,17 +56,18 @@ def main() -> None:
             if student not in STUDENTS:
                 continue
             auto = [c for c in cells.values() if c.auto]
-            written = sum(c.max_score for c in cells.values() if not c.auto)
-            rows.append((student, assignment, sum(c.score or 0 for c in auto), sum(c.max_score for c in auto), written))
+            written = [c for c in cells.values() if not c.auto]
+            rows.append((student, assignment, sum(c.score or 0 for c in auto), sum(c.max_score for c in auto),
+                         f"{sum(c.score or 0 for c in written):g} / {sum(c.max_score for c in written):g}"))
     grades = course.export_grades(REPO_ROOT / "grades.csv")
     first = assignments()[0]
     report = export_pdf([course.autograded_path("demo-reference", first)], name="Demo Reference Student",
                         output=REPO_ROOT / "reports" / f"demo-reference_{first}.pdf", course=COURSE_NAME)
     print()
     width = max(len("assignment"), *(len(row[1]) for row in rows))
-    print(f"{'student':<16} {'assignment':<{width}} {'score':>6} {'max score':>9}   written answers (graded by hand)")
+    print(f"{'student':<16} {'assignment':<{width}} {'score':>6} {'max score':>9}   written answers (the demo TA's)")
     for student, assignment, score, maximum, written in rows:
-        print(f"{student:<16} {assignment:<{width}} {score:>6g} {maximum:>9g}   {written:g} points to grade")
+        print(f"{student:<16} {assignment:<{width}} {score:>6g} {maximum:>9g}   {written}")
     print()
     print(f"grades:   {grades.relative_to(REPO_ROOT)}")
     print("feedback: feedback/<student>/<assignment>/<assignment>.html")

@@ -38,6 +38,12 @@ from instructor import timeouts
 from instructor.course import Course, command_env
 from instructor.execute import FLAGS
 
+# A worker starts one grading process per task (not a daemon); it grades, it does not need Dask's statistical
+# profiler, memory monitor or fast event-loop ticks, which cost the grading a few per cent of every core.
+QUIET_DASK = {"distributed.worker.daemon": False, "distributed.worker.profile.enabled": False,
+              "distributed.worker.memory.target": False, "distributed.worker.memory.spill": False,
+              "distributed.worker.memory.pause": False, "distributed.worker.memory.terminate": False,
+              "distributed.admin.tick.interval": "1s", "distributed.admin.system-monitor.interval": "5s"}
 GRACE_SECONDS = 120.0  # beyond the submission's time budget, for nbgrader itself and the kernel's start
 
 
@@ -247,7 +253,7 @@ def grade(course: Course, assignment: str, students: list[str] | None = None, re
         import dask
         from dask.distributed import Client, LocalCluster, as_completed
 
-        dask.config.set({"distributed.worker.daemon": False})  # a worker starts one grading process per task
+        dask.config.set(QUIET_DASK)
         cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                                        dashboard_address=None, silence_logs=logging.ERROR)
         with Client(scheduler or cluster) as client:

@@ -81,6 +81,8 @@ CASES = (
         "def sigmoid(x):\n    return Anything(0.5)", after="sigmoid"), "tampering", "partial"),
     Case("hooks-ipython", _insert("get_ipython().events.register('post_run_cell', lambda result: None)"),
          "tampering"),
+    Case("silences-errors", _insert("get_ipython().set_custom_exc((Exception,), lambda *a, **k: None)"),
+         "tampering"),
     Case("reads-hidden-tests", _insert(
         "import glob, pathlib, instructor.grading\n"
         "for path in [*pathlib.Path(instructor.grading.__file__).parent.glob('a*.py'), "

@@ -9,6 +9,9 @@ or writes to stderr, the number its last expression shows if it shows one, full 
 
 It takes seconds where a real round trip takes minutes, so every catalogue answer is checked here; the nbgrader
 round trip (:mod:`instructor.roundtrip`) proves the wiring on the reference, the blank and a sample.
+
+:func:`run_cells` executes a notebook the same way and returns what each code cell shows (its stdout, stderr, the
+value it displays, the figures it leaves open), as graded or as a student runs the release.
 """
 
 from __future__ import annotations
@@ -50,14 +53,16 @@ class CellResult:
         return self.score >= self.max_score
 
 
-def _run_cell(source: str, namespace: dict) -> tuple[object, str, str]:
-    """Execute one cell: its last expression's value, its error (last line, '' if none) and its stderr."""
-    stderr = io.StringIO()
+def _run_cell(source: str, namespace: dict, stdout: io.StringIO | None = None) -> tuple[object, str, str]:
+    """Execute one cell: its last expression's value, its error (last line, '' if none) and its stderr.
+
+    What it prints goes to ``stdout`` when given, else nowhere."""
+    stderr, stdout = io.StringIO(), io.StringIO() if stdout is None else stdout
     value, error = None, ""
     try:
         tree = ast.parse(source)
         last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-        with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()), \
+        with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(stdout), \
                 warnings.catch_warnings():
             warnings.simplefilter("default")
             warnings.showwarning = _warning_to_stderr
@@ -184,6 +189,72 @@ def grade_answer(assignment: str, answer: Answer) -> dict[str, CellResult]:
     return grade(assignment, edited, until=order[-1] if order else None, only=wanted)
 
 
+@dataclass(frozen=True)
+class CellOutput:
+    """What one code cell shows when it runs, as a kernel would show it.
+
+    ``shown`` is the text of the value its last expression displays (an ``execute_result``; None when nothing is
+    displayed: no expression, a None value, or a trailing ``;``); ``figures`` counts the figures it leaves open,
+    which the inline backend displays (``display_data``) and closes after the cell.
+    """
+
+    key: str
+    source: str
+    stdout: str
+    stderr: str
+    error: str
+    shown: str | None
+    figures: int
+
+
+def visible_text(source: str) -> str:
+    """A test cell as the student sees it in the release: the hidden-test regions (markers included) removed."""
+    kept, hidden = [], False
+    for line in source.split("\n"):
+        if nbs.BEGIN_HIDDEN in line:
+            hidden = True
+        elif nbs.END_HIDDEN in line:
+            hidden = False
+        elif not hidden:
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def run_cells(assignment: str | NotebookNode, *, as_student: bool = False, data_dir: Path | None = None,
+              files: tuple[Path, ...] = ()) -> list[CellOutput]:
+    """Execute every code cell of the reference of ``assignment`` in order and return what each showed.
+
+    By default as :func:`grade` runs it (the autograder's environment, test cells with their hidden tests).
+    ``as_student``: as a student who solved every task runs the release: the hidden tests removed, not under the
+    autograder (in quick mode, as the tests and the demo run it; offline, the generated stand-in data), so the
+    notebook saves what it trains. ``data_dir`` and ``files`` as for :func:`grade`.
+    """
+    import matplotlib.pyplot as plt
+    from IPython.lib.pretty import pretty
+
+    source = source_notebook(assignment) if isinstance(assignment, str) else assignment
+    namespace: dict = {"__name__": "__main__"}
+    outputs: list[CellOutput] = []
+    setting = _student if as_student else _autograder
+    with tempfile.TemporaryDirectory() as scratch, setting(Path(scratch), data_dir), _cwd(Path(scratch)):
+        for path in files:
+            shutil.copy(path, Path(scratch) / path.name)
+        for cell in source.cells:
+            if cell.cell_type != "code":
+                continue
+            text = nbs.solution_text(cell.source)
+            if as_student and nbs.is_test(cell):
+                text = visible_text(text)
+            stdout = io.StringIO()
+            value, error, stderr = _run_cell(text, namespace, stdout)
+            shown = None if value is None or text.rstrip().endswith(";") else pretty(value)
+            outputs.append(CellOutput(cell_key(cell), text, stdout.getvalue(), stderr, error, shown,
+                                      len(plt.get_fignums())))
+            plt.close("all")
+        _restore_process_state()
+    return outputs
+
+
 @contextlib.contextmanager
 def _autograder(scratch: Path, data_dir: Path | None = None):
     if data_dir is None:
@@ -195,6 +266,25 @@ def _autograder(scratch: Path, data_dir: Path | None = None):
 
         matplotlib.use("Agg")
         yield
+
+
+@contextlib.contextmanager
+def _student(scratch: Path, data_dir: Path | None = None):
+    """A student's own run: not under nbgrader, quick mode, offline, the data in ``data_dir`` (default: none)."""
+    if data_dir is None:
+        data_dir = scratch / "no-data"
+        data_dir.mkdir()
+    graded = os.environ.pop("NBGRADER_EXECUTION", None)
+    try:
+        with environment(COURSE_QUICK="1", COURSE_DATA_DIR=str(data_dir), COURSE_OFFLINE="1",
+                         COURSE_CACHE_DIR=str(scratch / "cache"), MPLBACKEND="Agg"):
+            import matplotlib
+
+            matplotlib.use("Agg")
+            yield
+    finally:
+        if graded is not None:
+            os.environ["NBGRADER_EXECUTION"] = graded
 
 
 @contextlib.contextmanager

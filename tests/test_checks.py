@@ -109,6 +109,29 @@ def test_a_missing_weight_file_is_named_with_what_was_graded_instead(tmp_path, m
         "a handed-in file is graded, not the notebook's own model"
 
 
+def test_check_saved_model_prints_one_ok_line_and_returns_no_weights(tmp_path, monkeypatch, capsys):
+    """A cell that ends with the check must not show every weight array (issue 15); the graded model still gets
+    them, through saved_or_trained_model, with the same single [ok] line."""
+    from helpers.checks.a05_numpy_networks import check_saved_model, saved_or_trained_model
+
+    monkeypatch.chdir(tmp_path)
+    np.savez(tmp_path / "p1_model.npz", W1=np.zeros((784, 32)), b1=np.ones(32), W2=np.ones((32, 10)), b2=np.zeros(10),
+             activation="relu")
+    assert check_saved_model("p1_model.npz") is None
+    assert capsys.readouterr().out == "[ok] p1_model.npz: 2 layers, sizes 784 -> 32 -> 10\n"
+    graded = saved_or_trained_model("p1_model.npz", {}, "tanh")
+    assert sorted(graded) == ["W1", "W2", "activation", "b1", "b2"] and str(graded["activation"]) == "relu"
+    assert capsys.readouterr().out == "[ok] p1_model.npz: 2 layers, sizes 784 -> 32 -> 10\n"
+    np.savez(tmp_path / "p1_model.npz", W1=np.zeros((784, 32)), b1=np.ones(32), W2=np.ones((32, 9)), b2=np.zeros(9),
+             activation="relu")
+    with pytest.raises(CheckFailed, match="has 9 outputs; it needs 10"):
+        check_saved_model("p1_model.npz")
+    np.savez(tmp_path / "p1_model.npz", W1=np.zeros((784, 10)), b1=np.ones(10))
+    with pytest.raises(CheckFailed, match="should record the activation"):
+        check_saved_model("p1_model.npz")
+    assert capsys.readouterr().out == ""
+
+
 def test_a_weight_file_that_is_there_but_unusable_is_called_so(tmp_path, monkeypatch, capsys):
     from helpers.checks import not_handed_in
 

@@ -163,3 +163,20 @@ def test_minibatches_cover_every_index_once():
     assert [len(b) for b in batches] == [4, 4, 2]
     assert sorted(np.concatenate(batches).tolist()) == list(range(10))
     assert np.concatenate(list(data.minibatches(5, 2))).tolist() == [0, 1, 2, 3, 4]
+
+
+def test_offline_notes_name_the_missing_files_and_their_folder(isolated_data, capsys):
+    raw = _fake_mnist(isolated_data / "data")
+    for stem in data.IDX_FILES[True]:
+        (raw / f"{stem}.gz").unlink()  # KMNIST's situation here: the test set without the training set
+    test = data.load_images("MNIST", train=False)
+    note = capsys.readouterr().out.strip()
+    assert test.source == "synthetic" and test.description == "synthetic stand-in for MNIST"
+    assert len(note.splitlines()) == 1 and "test images" in note, note
+    assert "test files are here" in note and "train-images-idx3-ubyte.gz" in note and f"{raw}/" in note, note
+    (raw / "t10k-images-idx3-ubyte.gz").unlink()
+    train = data.load_images("MNIST", train=True)
+    note = capsys.readouterr().out.strip()
+    assert train.description.startswith("synthetic") and "training images" in note and f"missing from {raw}/" in note
+    assert "t10k-images-idx3-ubyte.gz" in note and "test files are here" not in note
+    _fake_mnist(isolated_data / "other")

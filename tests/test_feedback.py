@@ -49,3 +49,22 @@ def test_hidden_lines_exclude_what_the_notebook_shows_anyway():
     nb = _graded_notebook()
     nb.cells[0].source = nb.cells[0].source.replace("return x * x", 'assert f(3) == _want, "f(3) should be 9"')
     assert hidden_test_lines(nb) == {SECRET}, "a line the solution also has is not a secret of the tests"
+
+
+def test_outputs_name_no_folder_of_the_grading_machine():
+    import sys
+    from pathlib import Path
+
+    from helpers.data import data_root
+
+    here = str(Path.cwd().resolve())
+    note = new_output("stream", name="stdout", text=f"[missing] {data_root()}/MNIST/raw/train-images-idx3-ubyte\n")
+    error = new_output("error", ename="ValueError", evalue=f"bad file {here}/x.npz",
+                       traceback=[f"File {sys.prefix}/lib/numpy/core.py:3", "ValueError: bad"])
+    cell = new_code_cell("f()")
+    cell.outputs = [note, error]
+    nb, _ = HideHiddenTests().preprocess(new_notebook(cells=[cell]), {})
+    text = str(nb.cells[0].outputs)
+    assert "<data>/MNIST/raw/train-images-idx3-ubyte" in text and "<course>/x.npz" in text
+    assert "<python>/lib/numpy" in text
+    assert str(data_root()) not in text and here not in text and sys.prefix not in text

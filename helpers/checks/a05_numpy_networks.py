@@ -459,8 +459,17 @@ def check_lenet(LeNet5: Fn) -> None:
     passed("LeNet5: shapes, forward and gradients of sampled parameters")
 
 
-def check_saved_model(path: str | Path, sizes_from: str = "W") -> dict[str, np.ndarray]:
-    """The saved MLP file exists and holds W1, b1, ... with matching shapes and an activation name."""
+def check_saved_model(path: str | Path, sizes_from: str = "W") -> None:
+    """The saved MLP file exists and holds W1, b1, ... with matching shapes and an activation name.
+
+    Prints one ``[ok]`` line and returns nothing (the weights would fill the notebook); :func:`saved_or_trained_model`
+    returns them.
+    """
+    _checked_model(path, sizes_from)
+
+
+def _checked_model(path: str | Path, sizes_from: str = "W") -> dict[str, np.ndarray]:
+    """:func:`check_saved_model`, returning the arrays it checked."""
     path = Path(path)
     if not path.exists():
         raise CheckFailed(f"{path} does not exist: run the training cell above, which saves it.")
@@ -497,7 +506,7 @@ def saved_or_trained_model(path: str | Path, params: dict[str, np.ndarray], acti
     from helpers.runtime import in_autograde
 
     if Path(path).exists() or not in_autograde():
-        return check_saved_model(path)
+        return _checked_model(path)
     not_handed_in(str(path), "the MLP this notebook trained under the autograder (a quick run on 512 training "
                              "images, not your full training)")
     return {**{k: np.asarray(v) for k, v in params.items()}, "activation": np.asarray(activation)}

@@ -80,11 +80,11 @@ def check_gradient(
     numeric: np.ndarray,
     name: str,
     threshold: float = DEFAULT_THRESHOLD,
-) -> float:
+) -> None:
     """Compare an analytic gradient with a numerical one and report the relative error.
 
-    Prints the error; raises :class:`~helpers.checks.CheckFailed` when it is
-    above ``threshold`` or when the shapes differ. Returns the error.
+    Prints one ``[ok]`` line with the error; raises :class:`~helpers.checks.CheckFailed` when it is
+    above ``threshold`` or when the shapes differ. Returns nothing (:func:`relative_error` computes the error).
     """
     analytic = np.asarray(analytic, dtype=np.float64)
     numeric = np.asarray(numeric, dtype=np.float64)
@@ -100,4 +100,3 @@ def check_gradient(
             "the analytic gradient is probably wrong."
         )
     passed(f"{name}: relative error {error:.2e} (threshold {threshold:.0e})")
-    return error

@@ -35,6 +35,9 @@ DUNDERS = {"__eq__", "__ne__", "__lt__", "__gt__", "__le__", "__ge__", "__bool__
            "__float__", "__len__", "__import__"}
 # Functions of installed packages that only pass a cell's request on: IPython's ``open`` in a notebook.
 TRANSPARENT = {"_modified_open"}
+# How IPython turns an exception into the cell's error output (helpers installs its handler once, on import).
+EXCEPTION_DISPLAY = ("CustomTB", "custom_exceptions", "showtraceback", "_showtraceback", "showsyntaxerror",
+                     "InteractiveTB", "SyntaxTB", "run_code", "run_cell", "run_cell_async")
 # Rebound by IPython or ipykernel themselves while a notebook runs.
 MANAGED = {"input", "raw_input", "getpass", "display", "get_ipython", "exit", "quit", "help"}
 
@@ -82,6 +85,9 @@ def _ipython_hooks() -> dict[str, list]:
     hooks["input transformers"] = list(shell.input_transformers_post)
     hooks["input transformers (cleanup)"] = list(getattr(shell.input_transformer_manager, "cleanup_transforms", []))
     hooks["AST transformers"] = list(shell.ast_transformers)
+    # a handler that shows nothing turns an error into a cell without one, which nbgrader scores as passed
+    hooks["exception handlers"] = [shell.__dict__.get(name) for name in EXCEPTION_DISPLAY]
+    hooks["exception display"] = [getattr(type(shell), name, None) for name in EXCEPTION_DISPLAY]
     return hooks
 
 

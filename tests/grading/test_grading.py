@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import filecmp
 import re
+import sys
 
 import pytest
 
@@ -150,3 +151,12 @@ def test_feedback_shows_no_hidden_test(assignment, run_of):
     assert not leaks, f"hidden-test lines reach the feedback: {leaks}"
     blank = feedback_text(rt.course.feedback_path("blank", assignment))
     assert "is not done yet" in blank, "the feedback should keep the message of each failure"
+
+
+def test_feedback_shows_no_folder_of_the_grading_machine(assignment, run_of):
+    """Feedback names ``<course>``, ``<data>`` and ``<python>``, never where the grader keeps them."""
+    rt = run_of(assignment)
+    folders = {str(REPO_ROOT), str(rt.course.root.resolve()), sys.prefix}
+    shown = {f.parent.parent.name: sorted(d for d in folders if d in feedback_text(f))
+             for f in sorted((rt.course.root / "feedback").rglob("*.html"))}
+    assert shown and not any(shown.values()), f"feedback shows the grading machine's folders: {shown}"
