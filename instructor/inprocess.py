@@ -127,9 +127,7 @@ def grade(assignment: str | NotebookNode, answers: dict[str, str] | None = None,
         raise KeyError(f"no solution cell with grade_id {sorted(unknown)} in {assignment}")
     namespace: dict = {"__name__": "__main__"}
     results: dict[str, CellResult] = {}
-    with tempfile.TemporaryDirectory() as scratch, _autograder(Path(scratch), data_dir), _cwd(Path(scratch)):
-        for path in files:
-            shutil.copy(path, Path(scratch) / path.name)
+    with _scratch_folder(_autograder, data_dir, files):
         for cell in source.cells:
             if cell.cell_type != "code":
                 continue
@@ -235,10 +233,7 @@ def run_cells(assignment: str | NotebookNode, *, as_student: bool = False, data_
     source = source_notebook(assignment) if isinstance(assignment, str) else assignment
     namespace: dict = {"__name__": "__main__"}
     outputs: list[CellOutput] = []
-    setting = _student if as_student else _autograder
-    with tempfile.TemporaryDirectory() as scratch, setting(Path(scratch), data_dir), _cwd(Path(scratch)):
-        for path in files:
-            shutil.copy(path, Path(scratch) / path.name)
+    with _scratch_folder(_student if as_student else _autograder, data_dir, files):
         for cell in source.cells:
             if cell.cell_type != "code":
                 continue
@@ -253,6 +248,16 @@ def run_cells(assignment: str | NotebookNode, *, as_student: bool = False, data_
             plt.close("all")
         _restore_process_state()
     return outputs
+
+
+@contextlib.contextmanager
+def _scratch_folder(setting, data_dir: Path | None, files):
+    """A scratch folder as the notebook's working directory, under ``setting`` (:func:`_autograder` or
+    :func:`_student`), with the handed-in ``files`` copied in."""
+    with tempfile.TemporaryDirectory() as scratch, setting(Path(scratch), data_dir), _cwd(Path(scratch)):
+        for path in files:
+            shutil.copy(path, Path(scratch) / path.name)
+        yield Path(scratch)
 
 
 @contextlib.contextmanager

@@ -179,4 +179,3 @@ def test_offline_notes_name_the_missing_files_and_their_folder(isolated_data, ca
     note = capsys.readouterr().out.strip()
     assert train.description.startswith("synthetic") and "training images" in note and f"missing from {raw}/" in note
     assert "t10k-images-idx3-ubyte.gz" in note and "test files are here" not in note
-    _fake_mnist(isolated_data / "other")
