@@ -36,9 +36,15 @@ def autograde_timeout(root: Path = REPO_ROOT) -> float:
 def command_env() -> dict[str, str]:
     """The environment for nbgrader and its kernels: this Python's ``bin`` first on PATH
     (nbgrader runs ``alembic`` from PATH). ``MPLBACKEND`` is dropped: it would override the
-    kernels' inline backend and leave autograded notebooks and reports without figures."""
+    kernels' inline backend and leave autograded notebooks and reports without figures.
+
+    Kernels get one BLAS/OpenMP thread unless the caller chose otherwise: graders run one kernel per core, and
+    a pool of threads per kernel oversubscribes the CPU (notebook 08's many small matrix products ran 14 times
+    slower with two threads on a busy two-core machine)."""
     bin_dir = str(Path(sys.executable).parent)
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(name, "1")
     return {**env, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
 
 

@@ -76,7 +76,12 @@ def reference_weights(assignment: str) -> ReferenceWeights | None:
 
 
 def dataset_present(name: str, data_dir: Path) -> bool:
-    """Whether ``data_dir`` holds the whole dataset ``name`` (an image dataset's four IDX files, or eng-spa's pairs)."""
+    """Whether ``data_dir`` holds the whole dataset ``name`` (an image dataset's four IDX files, eng-spa's pairs, or
+    tiny Shakespeare's text)."""
+    if name == "tinyshakespeare":
+        from helpers.shakespeare import text_path
+
+        return text_path(data_dir).is_file()
     if name == "eng-spa":
         from helpers.text_data import SPLITS, pairs_path
 

@@ -8,8 +8,7 @@ import pytest
 import torch
 from rapidfuzz.distance import Levenshtein
 
-from helpers.checks import CheckFailed
-from helpers.checks.a07_char_translation_attention import stand_in_for
+from helpers.checks import CheckFailed, stand_in_for
 from instructor.grading import a07_char_translation_attention as grading
 
 

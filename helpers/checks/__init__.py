@@ -217,3 +217,26 @@ def expect_raises_value_error(fn: Callable[..., Any], args: tuple, name: str, hi
         return
     extra = f" Hint: {hint}" if hint else ""
     raise CheckFailed(f"`{name}` should raise ValueError, but it returned normally.{extra}")
+
+
+@contextlib.contextmanager
+def stand_in_for(fn: Any, name: str, stand_in: Any) -> Iterator[None]:
+    """Inside the block, the function ``fn`` finds ``stand_in`` under the global name ``name`` (put back after).
+
+    A check of one task that calls another of your functions by name (``error_rate`` calls ``edit_distance``)
+    runs it with a stand-in for the other one, so that each check judges its own task.
+    """
+    namespace = getattr(fn, "__globals__", None)
+    if not isinstance(namespace, dict):
+        yield
+        return
+    missing = object()
+    before = namespace.get(name, missing)
+    namespace[name] = stand_in
+    try:
+        yield
+    finally:
+        if before is missing:
+            namespace.pop(name, None)
+        else:
+            namespace[name] = before

@@ -10,13 +10,21 @@ Symbols: ``PAD, SOS, EOS, UNK = 0, 1, 2, 3`` as in the notebook.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from helpers.checks import CheckFailed, call_quietly, expect_callable, expect_close, expect_shape, expect_type, passed
+from helpers.checks import (
+    CheckFailed,
+    call_quietly,
+    expect_callable,
+    expect_close,
+    expect_shape,
+    expect_type,
+    passed,
+    stand_in_for,
+)
 
 PAD, SOS, EOS, UNK = 0, 1, 2, 3
 Fn = Callable[..., Any]
@@ -26,29 +34,6 @@ def _torch():
     import torch
 
     return torch
-
-
-@contextlib.contextmanager
-def stand_in_for(fn: Any, name: str, stand_in: Any) -> Iterator[None]:
-    """Inside the block, the function ``fn`` finds ``stand_in`` under the global name ``name`` (put back after).
-
-    A check of one task that calls another of your functions by name (``error_rate`` calls ``edit_distance``)
-    runs it with a stand-in for the other one, so that each check judges its own task.
-    """
-    namespace = getattr(fn, "__globals__", None)
-    if not isinstance(namespace, dict):
-        yield
-        return
-    missing = object()
-    before = namespace.get(name, missing)
-    namespace[name] = stand_in
-    try:
-        yield
-    finally:
-        if before is missing:
-            namespace.pop(name, None)
-        else:
-            namespace[name] = before
 
 
 def _expect_long_tensor(value: Any, name: str) -> None:

@@ -27,8 +27,8 @@ import numpy as np
 import torch
 from rapidfuzz.distance import Levenshtein
 
-from helpers.checks import CheckFailed, call_quietly, expect_close
-from helpers.checks.a07_char_translation_attention import RandomTranslator, stand_in_for
+from helpers.checks import CheckFailed, call_quietly, expect_close, stand_in_for
+from helpers.checks.a07_char_translation_attention import RandomTranslator
 
 PAD, SOS, EOS, UNK = 0, 1, 2, 3
 SPECIALS = ("<pad>", "<s>", "</s>", "<unk>")
