@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.optimizers import SGD, Adam, warmup_cosine
+from helpers.optimizers import Adam, warmup_cosine
 from helpers.shakespeare import Vocabulary, bptt_batches, validation_chunks
 from helpers.training import EpochRecord, progress
 
@@ -90,21 +90,19 @@ def evaluate_language_model(model_loss: ModelLoss, params: Params, ids: np.ndarr
 
 def train_language_model(model_loss: ModelLoss, clip: Clip, params: Params, train_ids: np.ndarray,
                          val_ids: np.ndarray, *, steps: int, batch_size: int, seq_len: int, lr: float,
-                         lr_min: float = 0.0, warmup: int = 0, max_norm: float = 5.0, optimizer: str = "adam",
-                         momentum: float = 0.9, eval_every: int = 250, seed: int = 0, verbose: bool = True,
+                         lr_min: float = 0.0, warmup: int = 0, max_norm: float = 5.0, eval_every: int = 250,
+                         seed: int = 0, verbose: bool = True,
                          on_evaluate: Callable[[int, LossHistory], None] | None = None) -> LossHistory:
     """Train ``params`` in place with truncated BPTT and return the history.
 
     Each step takes the next (T, B) chunk of :func:`helpers.shakespeare.bptt_batches`, starting from the state
     the previous chunk ended with (reset to zero at each epoch), calls ``model_loss``, clips the gradients with
-    ``clip(grads, max_norm)`` and takes a step of Adam (``optimizer="adam"``) or SGD with momentum (``"sgd"``)
-    at the learning rate of :func:`helpers.optimizers.warmup_cosine`. The validation loss is measured before the
-    first step, every ``eval_every`` steps and after the last; ``on_evaluate(step, history)``, when given, is
-    called after each (to print a sample of the text, say).
+    ``clip(grads, max_norm)`` and takes a step of Adam at the learning rate of
+    :func:`helpers.optimizers.warmup_cosine`. The validation loss is measured before the first step, every
+    ``eval_every`` steps and after the last; ``on_evaluate(step, history)``, when given, is called after each (to
+    print a sample of the text, say).
     """
-    if optimizer not in ("adam", "sgd"):
-        raise ValueError(f"optimizer must be 'adam' or 'sgd', not {optimizer!r}")
-    opt = Adam(params, lr=lr) if optimizer == "adam" else SGD(params, lr=lr, momentum=momentum)
+    opt = Adam(params, lr=lr)
     hidden = params["Wy"].shape[0]
     h = np.zeros((batch_size, hidden), params["W"].dtype)
     c = np.zeros_like(h)

@@ -1,8 +1,8 @@
-"""Optimizers for parameters kept as a dict of NumPy arrays, and a learning-rate schedule.
+"""Adam for parameters kept as a dict of NumPy arrays, and a learning-rate schedule.
 
-Used by notebook 08 (08_numpy_lstm_shakespeare). Both optimizers take the same steps as their PyTorch
-namesakes (``torch.optim.SGD`` with momentum, ``torch.optim.Adam``; no weight decay), which the tests check.
-Each ``step(params, grads)`` updates ``params`` in place; ``lr`` may be changed between steps.
+Used by notebook 08 (08_numpy_lstm_shakespeare). :class:`Adam` takes the same steps as ``torch.optim.Adam`` (no
+weight decay), which the tests check; ``step(params, grads)`` updates ``params`` in place, and ``lr`` may be
+changed between steps. There is no SGD with momentum here: students write it themselves in notebooks 01 and 05.
 """
 
 from __future__ import annotations
@@ -13,22 +13,7 @@ import numpy as np
 
 Params = dict[str, np.ndarray]
 
-__all__ = ["SGD", "Adam", "warmup_cosine"]
-
-
-class SGD:
-    """Stochastic gradient descent with (heavy-ball) momentum: v <- mu v + g; p <- p - lr v."""
-
-    def __init__(self, params: Params, lr: float = 0.1, momentum: float = 0.9) -> None:
-        self.lr, self.momentum = lr, momentum
-        self.velocity = {name: np.zeros_like(value) for name, value in params.items()}
-
-    def step(self, params: Params, grads: Params) -> None:
-        for name, value in params.items():
-            v = self.velocity[name]
-            v *= self.momentum
-            v += grads[name]
-            value -= self.lr * v
+__all__ = ["Adam", "warmup_cosine"]
 
 
 class Adam:

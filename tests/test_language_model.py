@@ -239,23 +239,6 @@ def test_training_lowers_the_validation_loss(stand_in, capsys, monkeypatch):
     assert len(history) == 4 and "bits per character" in history.summary()
 
 
-def test_sgd_also_trains(stand_in, capsys):
-    vocab, train, val = stand_in
-    params = init_lstm_params(len(vocab), 8, 16, seed=1)
-    history = train_language_model(model_loss, clip, params, train, val, steps=40, lr=1.0, optimizer="sgd",
-                                   eval_every=40, verbose=False, **SMALL)
-    assert history.step == [0, 40]
-    assert history.val_loss[-1] < history.val_loss[0] - 0.4, history.val_loss
-    assert capsys.readouterr().err == ""
-
-
-def test_an_unknown_optimizer_is_refused(stand_in):
-    vocab, train, val = stand_in
-    with pytest.raises(ValueError, match="rmsprop"):
-        train_language_model(model_loss, clip, init_lstm_params(len(vocab), 4, 4), train, val, steps=5,
-                             lr=1e-2, optimizer="rmsprop", **SMALL)
-
-
 def test_the_loop_takes_the_steps_of_a_hand_written_one():
     """Against a loop written out with torch.optim.Adam: the chunks in order, the state carried and reset at each
     epoch, the gradients clipped, the learning rate of each step from the warm-up cosine schedule."""

@@ -107,9 +107,12 @@ def check_sigmoid(sigmoid: Fn) -> None:
     passed("sigmoid: no overflow at |x| = 1000, exactly 0.5 at 0")
     x32 = np.array([[-3.0, 0.5]], dtype=np.float32)
     y32 = np.asarray(call_quietly(sigmoid, x32))
-    if y32.dtype != np.float32 or y32.shape != (1, 2):
-        raise CheckFailed(f"sigmoid of a float32 array of shape (1, 2) should be float32 of that shape; got "
-                          f"{y32.dtype} {y32.shape} (training runs in float32: do not convert).")
+    expect_close(y32, 1 / (1 + np.exp(-x32.astype(np.float64))), "sigmoid of a float32 array of shape (1, 2)",
+                 rtol=1e-6)
+    if y32.dtype != np.float32:
+        print(f"[note] sigmoid turns float32 into {y32.dtype}: correct, but training then runs in {y32.dtype}, "
+              "about twice as slowly.")
+        return
     passed("sigmoid: keeps float32 and the shape")
 
 
@@ -130,7 +133,7 @@ def check_lstm_step_forward(step: Fn) -> None:
     _unchanged(kept, [x, h_prev, c_prev, W, b], "x h_prev c_prev W b", "lstm_step_forward")
     expect_shape(h, (2, 4), "h")
     expect_shape(c, (2, 4), "c")
-    expect_type(cache, tuple, "cache")
+    expect_type(cache, tuple | list, "cache")
     if len(cache) != 9:
         raise CheckFailed(f"the cache should be (x, h_prev, c_prev, i, f, g, o, c, W), 9 entries; it has {len(cache)}.")
     for name, value in zip(("i", "f", "g", "o"), cache[3:7]):

@@ -154,7 +154,7 @@ def _inputs(seed: int, T: int = 0, B: int = 3, D: int = 5, H: int = 4, scale: fl
 
 @one_thread
 def grade_sigmoid(sigmoid: Fn) -> None:
-    """torch.sigmoid on 200 points of [-30, 30] (seed 801), on 0 and on +-1e4 without a warning; float32 kept."""
+    """torch.sigmoid on 200 points of [-30, 30] (seed 801), on 0 and on +-1e4 without a warning, and on float32."""
     x = np.concatenate([np.random.default_rng(801).uniform(-30, 30, 200), [0.0, -1e4, 1e4, -745.0, 710.0]])
     kept = x.copy()
     with warnings.catch_warnings():
@@ -168,9 +168,8 @@ def grade_sigmoid(sigmoid: Fn) -> None:
     expect_close(y, torch.sigmoid(_t(x)).numpy(), "sigmoid(x)", rtol=1e-9, atol=1e-12)
     if y[200] != 0.5:
         raise CheckFailed(f"sigmoid(0) is {y[200]!r}, not 0.5.")
-    x32 = np.random.default_rng(802).uniform(-5, 5, (3, 4)).astype(np.float32)
-    if np.asarray(call_quietly(sigmoid, x32)).dtype != np.float32:
-        raise CheckFailed("sigmoid of a float32 array should stay float32.")
+    x32 = np.random.default_rng(802).uniform(-5, 5, (3, 4)).astype(np.float32)  # float64 back is slower, not wrong
+    expect_close(call_quietly(sigmoid, x32), torch.sigmoid(_t(x32)).numpy(), "sigmoid of float32 numbers", rtol=1e-6)
 
 
 @one_thread
@@ -192,7 +191,7 @@ def grade_lstm_step_forward(step: Fn) -> None:
             h_ref, c_ref = cell(_t(x), (_t(h_prev), _t(c_prev)))
         expect_close(expect_shape(h, (3, 4), "h"), h_ref.numpy(), f"{task}: h", rtol=1e-7, atol=1e-9)
         expect_close(expect_shape(c, (3, 4), "c"), c_ref.numpy(), f"{task}: c", rtol=1e-7, atol=1e-9)
-        expect_type(cache, tuple, f"{task}: cache")
+        expect_type(cache, tuple | list, f"{task}: cache")
         if len(cache) != 9:
             raise CheckFailed(f"{task}: the cache should be (x, h_prev, c_prev, i, f, g, o, c, W)")
         gates = ref_step_forward(x, h_prev, c_prev, W, b)[2][3:7]
@@ -439,12 +438,13 @@ def validation_loss(params: dict[str, np.ndarray], val_ids: np.ndarray, batch_si
     return total / count
 
 
-def grade_performance(params: dict[str, np.ndarray], val_ids: np.ndarray) -> int:
-    """The points of the model by its validation loss, in the brackets of :data:`BRACKETS`."""
+def grade_performance(params: dict[str, np.ndarray], val_ids: np.ndarray, origin: str = "real") -> int:
+    """The points of the model by its validation loss on ``val_ids`` (``origin``: "real" or "stand-in"), in the
+    brackets of :data:`BRACKETS`."""
     loss = validation_loss(params, val_ids)
     if not math.isfinite(loss):
         raise CheckFailed(f"the validation loss is {loss}: the weights hold NaN or infinity")
     points = next((p for limit, p in BRACKETS if loss <= limit), 0)
-    print(f"graded: validation loss {loss:.4f} nats per character, computed with torch.nn.LSTM -> {points} of "
-          f"{BRACKETS[0][1]} points")
+    print(f"graded: validation loss {loss:.4f} nats ({loss / math.log(2):.3f} bits) per character on {len(val_ids)} "
+          f"{origin} validation characters, computed with torch.nn.LSTM -> {points} of {BRACKETS[0][1]} points")
     return points
