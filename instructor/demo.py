@@ -35,12 +35,27 @@ def _grade_written_answers(course: Course, assignment: str) -> None:
         course.grade_written(assignment, student, points)
 
 
+def _forget_an_earlier_demo(course: Course, assignment: str) -> None:
+    """Remove ``assignment`` from the gradebook when only the demo students handed it in (an earlier demo's):
+    their submissions would stop nbgrader from releasing a notebook whose cells have changed since. A gradebook
+    with anyone else's submission is left alone."""
+    from nbgrader.api import MissingEntry
+
+    try:
+        students = set(course.scores(assignment))
+    except MissingEntry:  # never released into this gradebook
+        return
+    if students and students <= set(STUDENTS):
+        course.nbgrader("db", "assignment", "remove", assignment, "--force")
+
+
 def main() -> None:
     os.environ.setdefault("COURSE_QUICK", "1")
     course = Course(REPO_ROOT)
     rows = []
     for assignment in assignments():
         start = time.perf_counter()
+        _forget_an_earlier_demo(course, assignment)
         course.generate(assignment)
         weights = reference_weights(assignment)
         files = weights.files if weights is not None and weights.graded_cells(data_root()) else ()

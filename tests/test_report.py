@@ -166,3 +166,13 @@ def test_make_report_does_nothing_under_the_autograder_or_without_a_name(monkeyp
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     assert report.make_report("Ada Lovelace") is None
     assert "[skipped]" in capsys.readouterr().out
+
+
+def test_a_list_right_after_a_paragraph_is_a_list_in_the_report(tmp_path):
+    """JupyterLab shows such a list as a list; pandoc's plain markdown would run it into the paragraph."""
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        "# A title\n\nTwo settings:\n- **first**, with a bullet\n- **second**, with another")])
+    path = tmp_path / "lists.ipynb"
+    nbformat.write(notebook, str(path))
+    text = _text(report.export_pdf([path], name="A B", output=tmp_path / "lists.pdf"))
+    assert text.count("•") == 2, text
