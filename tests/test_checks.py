@@ -170,3 +170,24 @@ def test_a_number_of_the_notebooks_own_class_is_refused_as_tampering():
     with pytest.raises(TamperingDetected, match="notebook's own class `Anything`"):
         expect_close(namespace["Anything"](0.5), 0.25, "sigmoid(0)")
     expect_close(0.25, 0.25, "a plain number")
+
+
+def test_call_strictly_names_overflow_and_division_but_allows_underflow():
+    from helpers.checks import call_strictly
+
+    with pytest.raises(CheckFailed, match="`exp` is not numerically stable"):
+        call_strictly(np.exp, np.array([1000.0]), task="exp")
+    with pytest.raises(CheckFailed, match="divide"):
+        call_strictly(lambda x: 1.0 / x, np.zeros(2), task="inverse")
+    assert call_strictly(np.exp, np.array([-1000.0]), task="exp")[0] == 0.0
+
+
+def test_expect_unchanged_names_the_input_written_in_place():
+    from helpers.checks import expect_unchanged
+
+    x = np.ones(3)
+    kept = {"x": x.copy(), "y": np.zeros(2)}
+    expect_unchanged("f", kept, {"x": x, "y": np.zeros(2)})
+    x[1] = 5.0
+    with pytest.raises(CheckFailed, match="`f` changed its input `x` in place"):
+        expect_unchanged("f", kept, {"x": x, "y": np.zeros(2)})

@@ -66,6 +66,25 @@ def call_quietly(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return fn(*args, **kwargs)
 
 
+def call_strictly(fn: Callable[..., Any], *args: Any, task: str, hint: str = "") -> Any:
+    """``fn(*args)`` with any warning, and NumPy's overflow, division by zero and invalid operation, turned into a
+    :class:`CheckFailed` naming ``task`` (for answers that must be numerically stable; underflow to 0 is fine)."""
+    with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+        warnings.simplefilter("error")
+        try:
+            return fn(*args)
+        except (FloatingPointError, RuntimeWarning) as error:
+            raise CheckFailed(f"`{task}` is not numerically stable here: {error}." + _hint(hint)) from error
+
+
+def expect_unchanged(task: str, before: dict[str, Any], after: dict[str, Any]) -> None:
+    """Fail naming the first input that ``task`` changed in place (``before`` holds copies made before the call)."""
+    for name, old in before.items():
+        if not np.array_equal(old, after[name]):
+            raise CheckFailed(f"`{task}` changed its input `{name}` in place; compute new arrays instead "
+                              "(`x = x * 2`, not `x *= 2`).")
+
+
 def passed(what: str) -> None:
     """Print a one-line success message (to stdout, never stderr)."""
     print(f"[ok] {what}")

@@ -89,6 +89,10 @@ WRONG = [
                "return clipped, norm"),
     wrong("clip_by_global_norm", "always rescaled to max_norm (also when below)", "test_clip_by_global_norm",
           replace={"scale = max_norm / norm if norm > max_norm else 1.0": "scale = max_norm / norm"}),
+    wrong("clip_by_global_norm", "divides by a zero norm (a warning on stderr) when all gradients are zero",
+          "test_clip_by_global_norm",
+          body="norm = np.sqrt(sum(np.sum(g * g) for g in grads.values()))\n"
+               "return {name: g * min(1.0, max_norm / norm) for name, g in grads.items()}, float(norm)"),
     wrong("clip_by_global_norm", "grads scaled in place", "test_clip_by_global_norm",
           replace={"clipped = {name: g * scale for name, g in grads.items()}":
                    "for g in grads.values():\n    g *= scale\nclipped = grads"}),
