@@ -39,12 +39,7 @@ def _forget_an_earlier_demo(course: Course, assignment: str) -> None:
     """Remove ``assignment`` from the gradebook when only the demo students handed it in (an earlier demo's):
     their submissions would stop nbgrader from releasing a notebook whose cells have changed since. A gradebook
     with anyone else's submission is left alone."""
-    from nbgrader.api import MissingEntry
-
-    try:
-        students = set(course.scores(assignment))
-    except MissingEntry:  # never released into this gradebook
-        return
+    students = set(course.scores(assignment))  # empty when it was never released into this gradebook
     if students and students <= set(STUDENTS):
         course.nbgrader("db", "assignment", "remove", assignment, "--force")
 
