@@ -40,6 +40,20 @@ def _as_owner(command: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
 
 
+def _run(command: list[str]) -> subprocess.CompletedProcess:
+    """Run a PostgreSQL program as the cluster's owner; its own message on failure.
+
+    The locale is pinned to ``C.UTF-8``, which every Debian has: initdb refuses to run when ``LANG`` names a locale
+    the machine has not generated (``en_US.UTF-8`` on a bare image, say).
+    """
+    env = {**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
+    done = subprocess.run(_as_owner(command), capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        raise RuntimeError(f"{Path(command[0]).name} failed (exit {done.returncode}): "
+                           f"{(done.stderr or done.stdout).strip()}")
+    return done
+
+
 def url(folder: Path) -> str:
     return f"postgresql+psycopg2://postgres@/{DATABASE}?host={folder.resolve()}"
 
@@ -52,21 +66,20 @@ def start(folder: Path) -> str:
         owner = pwd.getpwnam("postgres")
         os.chown(folder, owner.pw_uid, owner.pw_gid)
     data = folder / "data"
-    quiet = {"check": True, "capture_output": True, "text": True}
     if not data.exists():
-        subprocess.run(_as_owner([program("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"]), **quiet)
-    subprocess.run(_as_owner([program("pg_ctl"), "-D", str(data), "-l", str(folder / "server.log"), "-w",
-                              "-o", f"-k {folder} -c listen_addresses=''", "start"]), **quiet)
-    exists = subprocess.run(_as_owner([program("psql"), "-h", str(folder), "-U", "postgres", "-tAc",
-                                       f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'"]), **quiet)
+        _run([program("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
+              "--locale=C.UTF-8"])
+    _run([program("pg_ctl"), "-D", str(data), "-l", str(folder / "server.log"), "-w",
+          "-o", f"-k {folder} -c listen_addresses=''", "start"])
+    exists = _run([program("psql"), "-h", str(folder), "-U", "postgres", "-tAc",
+                   f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'"])
     if exists.stdout.strip() != "1":
-        subprocess.run(_as_owner([program("createdb"), "-h", str(folder), "-U", "postgres", DATABASE]), **quiet)
+        _run([program("createdb"), "-h", str(folder), "-U", "postgres", DATABASE])
     return url(folder)
 
 
 def stop(folder: Path) -> None:
-    subprocess.run(_as_owner([program("pg_ctl"), "-D", str(folder.resolve() / "data"), "-m", "fast", "-w", "stop"]),
-                   check=True, capture_output=True)
+    _run([program("pg_ctl"), "-D", str(folder.resolve() / "data"), "-m", "fast", "-w", "stop"])
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -4,10 +4,12 @@ grades read back through nbgrader; and a class whose Dask worker is killed mid-t
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 import tempfile
 import threading
 from pathlib import Path
+from unittest import mock
 
 import psutil
 import pytest
@@ -29,9 +31,13 @@ def server():
         pytest.skip(str(missing))
     folder = Path(tempfile.mkdtemp(prefix="gradebook-pg-", dir="/tmp"))  # the server's user must reach it
     try:
-        yield postgres.start(folder)
+        with mock.patch.dict(os.environ, {"LANG": "xx_XX.UTF-8"}):  # a locale no machine has: CI's once broke initdb
+            started = postgres.start(folder)
+        try:
+            yield started
+        finally:
+            postgres.stop(folder)
     finally:
-        postgres.stop(folder)
         shutil.rmtree(folder, ignore_errors=True)
 
 
