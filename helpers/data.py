@@ -132,15 +132,21 @@ def find_idx_files(name: str, roots: list[Path] | None = None) -> dict[str, Path
     return found
 
 
-def _failure_note(name: str) -> Path:
+def failure_note(name: str) -> Path:
+    """The file whose presence records a failed download of ``name`` (its age says when)."""
     return cache_root() / name / "download-failed"
 
 
-def _may_download(name: str) -> bool:
+def may_download(name: str) -> bool:
+    """Whether ``name`` may be downloaded now: not under the autograder, not with ``COURSE_OFFLINE=1``, and not
+    within ``RETRY_DOWNLOAD_AFTER`` seconds of a recorded failure (:func:`failure_note`)."""
     if in_autograde() or os.environ.get(ENV_OFFLINE, "").strip().lower() in {"1", "true", "yes", "on"}:
         return False
-    note = _failure_note(name)
+    note = failure_note(name)
     return not (note.exists() and time.time() - note.stat().st_mtime < RETRY_DOWNLOAD_AFTER)
+
+
+_failure_note, _may_download = failure_note, may_download  # the earlier private names (helpers.shakespeare)
 
 
 def _download(name: str) -> str | None:
@@ -156,7 +162,7 @@ def _download(name: str) -> str | None:
             getattr(tvd, name)(str(download_root()), train=True, download=True)  # its mirrors' chatter stays here
         return None
     except Exception as error:  # URLError, RuntimeError from every mirror, ...
-        note = _failure_note(name)
+        note = failure_note(name)
         try:
             note.parent.mkdir(parents=True, exist_ok=True)
             note.write_text(f"{time.ctime()}: {error}\n")
@@ -187,7 +193,7 @@ def load_idx_arrays(name: str, train: bool) -> tuple[np.ndarray, np.ndarray]:
     found = find_idx_files(name)
     missing = [stem for stem, path in found.items() if path is None]
     why = None
-    if missing and _may_download(name):
+    if missing and may_download(name):
         why = _download(name)
         found = find_idx_files(name)
         missing = [stem for stem, path in found.items() if path is None]

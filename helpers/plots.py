@@ -148,6 +148,36 @@ def plot_predictions(images: np.ndarray, labels: np.ndarray, predictions: np.nda
     return fig
 
 
+def plot_class_samples(images: np.ndarray, labels: np.ndarray, class_names: tuple[str, ...] | list[str],
+                       per_class: int = 8):
+    """A grid of colour images: one row per class (named on the left), the first ``per_class`` images of each.
+
+    Args:
+        images: array of shape (N, 3, H, W), values in [0, 1].
+        labels: classes, shape (N,), values in 0..len(class_names) - 1.
+        class_names: the name of each class.
+    Returns:
+        the Matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+
+    images, labels = np.asarray(images), np.asarray(labels)
+    rows = len(class_names)
+    fig, axes = plt.subplots(rows, per_class, figsize=(0.9 * per_class + 1.2, 0.9 * rows), squeeze=False)
+    for row, name in enumerate(class_names):
+        chosen = np.flatnonzero(labels == row)[:per_class]
+        for col, ax in enumerate(axes[row]):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            if col < len(chosen):
+                ax.imshow(np.clip(images[chosen[col]].transpose(1, 2, 0), 0, 1))
+        axes[row, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
 def plot_curves(curves: dict[str, list[float]], xlabel: str = "epoch", ylabel: str = "", title: str = "", ax=None):
     """One line per entry of ``curves`` (label -> values at x = 1, 2, ...), e.g. validation error per epoch."""
     ax = _axes(ax)

@@ -28,7 +28,8 @@ import shutil
 import sys
 from pathlib import Path
 
-COURSE_NAME = "Deep Learning: from gradients to attention"
+from helpers.settings import COURSE_NAME  # set in helpers/settings.py; re-exported here
+
 ENV_PAPER = "COURSE_PAPER"
 PAPERS = {"a4": "a4paper", "letter": "letterpaper"}
 SHOWN_PROBLEMS = 12  # lines of problems make_report prints at most
@@ -110,13 +111,21 @@ def _exporter():
                        template_name="course_report")
 
 
+def missing_tools() -> str | None:
+    """What is missing to make a PDF (xelatex, pandoc) and how to install it, in one line; None when nothing is."""
+    missing = [tool for tool in ("xelatex", "pandoc") if shutil.which(tool) is None]
+    if not missing:
+        return None
+    return (f"{' and '.join(missing)} not found: install them (`make system-deps`, or Debian's "
+            "texlive-xetex texlive-fonts-recommended texlive-plain-generic pandoc)")
+
+
 def export_pdf(paths: list[Path], name: str, output: Path, course: str = COURSE_NAME,
                execute: bool = False, paper: str | None = None) -> Path:
     """Write the PDF report of ``paths`` to ``output`` and return its path."""
-    missing = [tool for tool in ("xelatex", "pandoc") if shutil.which(tool) is None]
+    missing = missing_tools()
     if missing:
-        raise ReportError(f"{' and '.join(missing)} not found: install them (`make system-deps`, or Debian's "
-                          "texlive-xetex texlive-fonts-recommended texlive-plain-generic pandoc)")
+        raise ReportError(missing)
     notebook = combine(paths, name, course, execute)
     notebook.metadata["paper"] = paper_size(paper)
     try:

@@ -1,4 +1,4 @@
-"""The PyTorch training loop shared by the notebooks from 06 on (today used by 06_lenet_regularization_kmnist).
+"""The PyTorch training loop shared by the notebooks from 06 on (06_lenet_regularization_kmnist, 09_cifar10_cnn).
 
 The notebooks write the parts that are the lesson (the model, one epoch of
 training, the accuracy of a model); this module only strings them together:
@@ -49,7 +49,8 @@ class AccuracyHistory(EpochRecord):
     ``train_loss`` is the mean loss of the epoch's training steps (returned by
     the epoch function); ``train_acc``, ``val_acc`` and ``test_acc`` are measured
     after the epoch, with the model in evaluation mode. A list stays empty when
-    its split was not given. (``helpers.training.History`` records errors of a
+    its split was not given, and the ``*_eval_loss`` lists stay empty unless the
+    evaluation function returns (loss, accuracy). (``helpers.training.History`` records errors of a
     NumPy loop and has no validation split, hence this second record.)
     """
 
@@ -58,6 +59,9 @@ class AccuracyHistory(EpochRecord):
     train_acc: list[float] = field(default_factory=list)
     val_acc: list[float] = field(default_factory=list)
     test_acc: list[float] = field(default_factory=list)
+    train_eval_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    test_loss: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -71,6 +75,8 @@ class AccuracyHistory(EpochRecord):
             values = getattr(self, name)
             if values:
                 parts.append(f"{name} {100 * values[-1]:.2f} %")
+        if self.test_loss:
+            parts.append(f"test_loss {self.test_loss[-1]:.4f}")
         return ", ".join(parts)
 
     def save(self, path: str | Path) -> Path:
@@ -190,6 +196,17 @@ class _WithProgress:
         return self.loader.dataset
 
 
+def _measure(history: AccuracyHistory, split: str, result: Any) -> float:
+    """Record what ``evaluate`` returned for ``split`` (an accuracy, or (loss, accuracy)); returns the accuracy."""
+    if isinstance(result, tuple):
+        loss, accuracy = result
+        history.record(**{"train_eval_loss" if split == "train" else f"{split}_loss": float(loss)})
+    else:
+        accuracy = result
+    history.record(**{f"{split}_acc": float(accuracy)})
+    return float(accuracy)
+
+
 def fit(
     model: Any,
     optimizer: Any,
@@ -217,7 +234,8 @@ def fit(
         train_loader: batches (x, y) for training, reshuffled each epoch.
         epochs: number of passes over ``train_loader``.
         train_epoch: ``train_epoch(model, loader, optimizer, loss_fn, device) -> mean loss``.
-        evaluate: ``evaluate(model, loader, device) -> accuracy in [0, 1]``.
+        evaluate: ``evaluate(model, loader, device) -> accuracy in [0, 1]``, or ``-> (mean loss, accuracy)``;
+            the losses then go to ``train_eval_loss``, ``val_loss`` and ``test_loss``.
         val_loader, test_loader: measured after each epoch when given.
         train_eval_loader: what the training accuracy is measured on (default: ``train_loader``);
             a fixed subset of the training set saves time.
@@ -241,14 +259,13 @@ def fit(
             scheduler.step()
         seconds = time.perf_counter() - start
         history.record(epoch=epoch, train_loss=float(loss), seconds=seconds)
-        history.record(train_acc=float(evaluate(model, train_eval_loader or train_loader, device)))
+        _measure(history, "train", evaluate(model, train_eval_loader or train_loader, device))
         if val_loader is not None:
-            val_acc = float(evaluate(model, val_loader, device))
-            history.record(val_acc=val_acc)
+            val_acc = _measure(history, "val", evaluate(model, val_loader, device))
             if keep_best and val_acc > best_acc:
                 best_acc, best_state = val_acc, copy.deepcopy(model.state_dict())
         if test_loader is not None:
-            history.record(test_acc=float(evaluate(model, test_loader, device)))
+            _measure(history, "test", evaluate(model, test_loader, device))
         if verbose:
             print(f"{desc}: {history.summary()} ({seconds:.1f} s)", flush=True)
     if best_state is not None:

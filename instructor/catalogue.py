@@ -101,6 +101,25 @@ def sample(answers: list[Answer]) -> list[int]:
     return chosen
 
 
+def pack(wrong_answers: list[Answer]) -> list[list[int]]:
+    """Groups of wrong answers that one student can hand in together (indices into ``wrong_answers``).
+
+    Answers in a group edit different cells and lose different test cells; an answer with ``keeps`` is a group of
+    its own, since its kept cells must be graded with nothing else wrong in the notebook.
+    """
+    groups: list[list[int]] = []
+    for index, answer in enumerate(wrong_answers):
+        fits = None if answer.keeps else next(
+            (g for g in groups if not wrong_answers[g[0]].keeps
+             and all(wrong_answers[i].cell != answer.cell and not set(wrong_answers[i].loses) & set(answer.loses)
+                     for i in g)), None)
+        if fits is None:
+            groups.append([index])
+        else:
+            fits.append(index)
+    return groups
+
+
 def load(assignment: str) -> list[Answer]:
     """All catalogue answers of ``assignment``: the wrong ones, then the right ones."""
     path = CATALOGUE_DIR / f"{assignment}.py"

@@ -7,8 +7,9 @@ the reference's, none for the blank's), then generate feedback. When ``COURSE_DA
 datasets, ``demo-reference`` hands in the reference weight files too
 (``instructor/weights/``), as a student hands in what the notebook saved; without
 the data, everything runs on the synthetic stand-ins and no weights are handed in.
-Then export ``grades.csv``, write a PDF report of one autograded notebook, and
-print the score table.
+Then export ``grades.csv``, write a PDF report of one autograded notebook, build
+``demo-reference``'s hand-in packages (``course-handin``'s three layouts) into
+``reports/handin/``, and print the score table.
 
 Run it with ``make demo`` (``python -m instructor.demo``).
 """
@@ -16,12 +17,18 @@ Run it with ``make demo`` (``python -m instructor.demo``).
 from __future__ import annotations
 
 import os
+import shutil
 import time
+import zipfile
+from pathlib import Path
 
+from helpers import handin
 from helpers.data import data_root
 from helpers.report import export_pdf
 from instructor import COURSE_NAME, REPO_ROOT
+from instructor import notebooks as nbs
 from instructor.course import Course, assignments
+from instructor.inprocess import visible_text
 from instructor.reference import reference_weights
 
 STUDENTS = {"demo-reference": "the reference solutions", "demo-blank": "the untouched release"}
@@ -42,6 +49,45 @@ def _forget_an_earlier_demo(course: Course, assignment: str) -> None:
     students = set(course.scores(assignment))  # empty when it was never released into this gradebook
     if students and students <= set(STUDENTS):
         course.nbgrader("db", "assignment", "remove", assignment, "--force")
+
+
+def _student_folder(course: Course, folder: Path) -> Path:
+    """What ``demo-reference`` has after *Restart and Run All* of every notebook: the executed notebooks (the
+    autograded ones, hidden tests taken out) and the reference weight files as if the notebooks had saved them
+    (notebook 09's ``p2_model.pkl`` only where CIFAR-10 was there to train it: nothing is committed for it)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    for assignment in assignments():
+        nb = nbs.read(course.autograded_path("demo-reference", assignment))
+        for cell in nb.cells:
+            if nbs.is_test(cell):
+                cell.source = visible_text(cell.source)
+        (folder / assignment).mkdir(parents=True)
+        nbs.write(nb, folder / assignment / f"{assignment}.ipynb")
+        weights = reference_weights(assignment)
+        for path in weights.files if weights is not None else ():
+            shutil.copy2(path, folder / assignment / path.name)
+    return folder
+
+
+def _hand_in(course: Course) -> None:
+    """Build demo-reference's three packages with course-handin and list what each holds (or what is missing)."""
+    output = REPO_ROOT / "reports" / "handin"
+    root = _student_folder(course, output / "demo-reference-files")
+    print("\ncourse-handin, from demo-reference's files:")
+    for layout, who in (("seed000", {"name": "Demo Reference"}), ("seed001", {"andrew_id": "demoref"}),
+                        ("nbgrader", {"student": "demo-reference"})):
+        try:
+            built = handin.build(layout, root, output, overwrite=True, **who)
+        except handin.HandinError as error:
+            print(f"  {layout}: not built, as a student would be told:")
+            print("\n".join(f"    - {line}" for line in error.problems))
+            continue
+        if built.suffix == ".zip":
+            listing = [n for n in zipfile.ZipFile(built).namelist() if not n.endswith("/")]
+        else:
+            listing = sorted(str(p.relative_to(built.parent)) for p in built.rglob("*") if p.is_file())
+        print(f"  {layout}: {built.relative_to(REPO_ROOT)}, {len(listing)} files: {', '.join(listing[:6])}"
+              + (", ..." if len(listing) > 6 else ""))
 
 
 def main() -> None:
@@ -73,6 +119,7 @@ def main() -> None:
     first = assignments()[0]
     report = export_pdf([course.autograded_path("demo-reference", first)], name="Demo Reference Student",
                         output=REPO_ROOT / "reports" / f"demo-reference_{first}.pdf", course=COURSE_NAME)
+    _hand_in(course)
     print()
     width = max(len("assignment"), *(len(row[1]) for row in rows))
     print(f"{'student':<16} {'assignment':<{width}} {'score':>6} {'max score':>9}   written answers (the demo TA's)")

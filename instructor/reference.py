@@ -76,8 +76,12 @@ def reference_weights(assignment: str) -> ReferenceWeights | None:
 
 
 def dataset_present(name: str, data_dir: Path) -> bool:
-    """Whether ``data_dir`` holds the whole dataset ``name`` (an image dataset's four IDX files, eng-spa's pairs, or
-    tiny Shakespeare's text)."""
+    """Whether ``data_dir`` holds the whole dataset ``name`` (an image dataset's four IDX files, CIFAR-10's six batch
+    files, eng-spa's pairs, or tiny Shakespeare's text)."""
+    if name == "CIFAR10":
+        from helpers.cifar import cifar_files_present
+
+        return cifar_files_present(data_dir)
     if name == "tinyshakespeare":
         from helpers.shakespeare import text_path
 

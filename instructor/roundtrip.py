@@ -1,12 +1,19 @@
 """One autograde run of an assignment with every kind of student the tests need.
 
 Students: ``reference`` (the release filled with the reference solutions),
-``blank`` (the untouched release), one student per *wrong* catalogue answer of
-the sample (:func:`instructor.catalogue.sample`: one per test cell; the whole
-catalogue is graded in-process by ``tests/test_catalogue.py``), each the reference
-with that one cell changed, so a lost point can only come from it, and a few
-students who combine the *right* answers: the k-th of them holds
-the k-th right answer of every cell that has one, and must still get full marks.
+``blank`` (the untouched release), the *wrong* catalogue answers of the sample
+(:func:`instructor.catalogue.sample`: one per test cell), and a few students who
+combine the *right* answers: the k-th of them holds the k-th right answer of every
+cell that has one, and must still get full marks.
+
+Every catalogue answer is graded alone in-process by ``tests/test_catalogue.py``,
+which proves that each wrong answer loses its own test cells and nothing else.
+What the round trip adds is the wiring through ``nbgrader autograde``, so the
+wrong answers are packed to save notebook runs: one student holds several wrong
+answers when they edit different cells and lose different test cells
+(``wrong-packed-<k>``). A wrong answer with ``keeps`` is handed in alone, the
+reference with that one cell changed, so that its kept cells prove under
+nbgrader too that one mistake costs points once.
 All are graded by a single ``nbgrader autograde`` run in a scratch copy of the
 course, and get their feedback (``nbgrader generate_feedback``).
 
@@ -125,17 +132,20 @@ def _run(assignment: str, workdir: Path, with_catalogue: bool) -> RoundTrip:
         reference = nbs.cells_by_id(nbs.read(course.source_path(assignment)))
         right_by_cell: dict[str, list[str]] = defaultdict(list)
         everything = catalogue.load(assignment)
+        wrong: list[str] = []
         for index in catalogue.sample(everything):
             answer = everything[index]
             if answer.cell not in reference:
                 raise KeyError(f"catalogue answer {answer.why!r} names an unknown cell {answer.cell!r}")
             label = answer.student_id(index)
             answers[label] = answer
-            if answer.correct:
-                right_by_cell[answer.cell].append(label)
-            else:
-                holder[label] = label
-                course.submit_reference(label, assignment, {answer.cell: answer.apply(reference[answer.cell].source)})
+            (right_by_cell[answer.cell] if answer.correct else wrong).append(label)
+        for k, group in enumerate(catalogue.pack([answers[label] for label in wrong])):
+            labels = [wrong[j] for j in group]
+            student = labels[0] if len(labels) == 1 else f"wrong-packed-{k + 1:02d}"
+            holder.update({label: student for label in labels})
+            course.submit_reference(student, assignment, {answers[label].cell: answers[label].apply(
+                reference[answers[label].cell].source) for label in labels})
         rounds = max((len(labels) for labels in right_by_cell.values()), default=0)
         for k in range(rounds):
             student = f"right-combined-{k + 1:02d}"

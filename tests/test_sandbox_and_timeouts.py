@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,22 @@ def test_limits_stay_between_the_floor_and_the_course_timeout(assignment):
     assert limits and all(timeouts.MIN_SECONDS <= limit <= autograde_timeout() for limit in limits)
     assert timeouts.cell_limit(assignment, "a cell the student added") == timeouts.UNKNOWN_SECONDS
     assert timeouts.budget(assignment) > sum(timeouts.measured(assignment).values())
+
+
+def test_a_floor_raises_a_cell_limit_and_survives_remeasuring(tmp_path, monkeypatch):
+    """A cell whose real work cannot be timed here (09 on CIFAR-10) keeps the limit its benchmark asks for."""
+    record = {"total": 0.5, "cells": {"fast": 0.1, "evaluates": 0.4},
+              "floor": {"command": "python bench/x.py", "cells": {"evaluates": 30.0}}}
+    (tmp_path / "demo.json").write_text(json.dumps(record))
+    monkeypatch.setattr(timeouts, "TIMING_DIR", tmp_path)
+    timeouts.measured.cache_clear()
+    try:
+        assert timeouts.cell_limit("demo", "fast") == timeouts.MIN_SECONDS
+        assert timeouts.cell_limit("demo", "evaluates") == min(timeouts.FACTOR * 30.0, autograde_timeout())
+        assert timeouts.budget("demo") >= timeouts.BUDGET_FACTOR * 30.1
+        monkeypatch.setattr(timeouts, "measure", lambda name: {"fast": 0.2, "evaluates": 0.3})
+        timeouts.main(["demo"])
+        again = json.loads((tmp_path / "demo.json").read_text())
+        assert again["cells"] == {"fast": 0.2, "evaluates": 0.3} and again["floor"] == record["floor"]
+    finally:
+        timeouts.measured.cache_clear()

@@ -1,11 +1,11 @@
-"""Tests of helpers.training_torch (the PyTorch loop) and of the bracket helpers of notebook 06's checks."""
+"""Tests of helpers.training_torch (the PyTorch loop) and of the bracket helpers of helpers.checks."""
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.checks.a06_lenet_regularization_kmnist import bracket_points, describe_brackets
+from helpers.checks import bracket_points, describe_brackets
 from helpers.training_torch import AccuracyHistory, fit, load_weights, make_loader, save_weights, split_indices
 
 torch = pytest.importorskip("torch")
@@ -93,6 +93,29 @@ def test_fit_records_every_epoch_and_learns(capsys, monkeypatch):
     assert out.err == "" and out.out.count("\n") == 3
 
 
+def test_fit_records_losses_when_evaluate_returns_them_and_old_histories_still_load(monkeypatch, tmp_path):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    x, y = _toy()
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 2))
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def loss_and_accuracy(m, loader, device):
+        with torch.no_grad():
+            xs, ys = next(iter(loader))
+            scores = m(xs)
+            return loss_fn(scores, ys).item(), (scores.argmax(1) == ys).float().mean().item()
+
+    h = fit(model, torch.optim.SGD(model.parameters(), lr=0.1), loss_fn, make_loader(x, y, 16, shuffle=True), 2,
+            train_epoch=_epoch, evaluate=loss_and_accuracy, test_loader=make_loader(x, y, 64),
+            device=torch.device("cpu"), verbose=False)
+    assert len(h.train_eval_loss) == len(h.test_loss) == len(h.test_acc) == 2 and h.val_loss == []
+    assert h.test_loss[1] < h.test_loss[0] and 0.0 <= h.test_acc[-1] <= 1.0
+    old = {"epoch": [1], "train_loss": [0.5], "train_acc": [0.9], "val_acc": [], "test_acc": [0.8], "seconds": [1.0]}
+    (tmp_path / "old.json").write_text(__import__("json").dumps(old))
+    assert AccuracyHistory.load(tmp_path / "old.json").test_loss == []
+
+
 def test_fit_keeps_the_weights_of_the_best_validation_epoch(monkeypatch):
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     x, y = _toy(1)
@@ -128,6 +151,19 @@ def test_bracket_points(acc, points):
     brackets = [(0.90, 2), (0.88, 1.5), (0.85, 1)]
     assert bracket_points(acc, brackets) == points
     assert describe_brackets(brackets).startswith(">= 90 %: 2 pts")
+
+
+@pytest.mark.parametrize("acc, points", [(0.95, 15.0), (0.9001, 15.0), (0.90, 10.0), (0.85, 5.0), (0.75, 0.0)])
+def test_strict_brackets_need_more_than_the_threshold(acc, points):
+    brackets = [(0.90, 15), (0.85, 10), (0.80, 5), (0.75, 3)]
+    assert bracket_points(acc, brackets, strict=True) == points
+    assert describe_brackets(brackets, strict=True) == "> 90 %: 15 pts, > 85 %: 10 pts, > 80 %: 5 pts, > 75 %: 3 pts"
+
+
+def test_notebook_06_still_finds_the_bracket_helpers_in_its_checks():
+    from helpers.checks import a06_lenet_regularization_kmnist as checks
+
+    assert checks.bracket_points is bracket_points and checks.describe_brackets is describe_brackets
 
 
 def test_augmented_batches_are_shifted_and_mirrored_copies_with_the_same_labels():

@@ -22,8 +22,10 @@ import numpy as np
 __all__ = [
     "CheckFailed",
     "as_float_array",
+    "bracket_points",
     "call_quietly",
     "check_shapes",
+    "describe_brackets",
     "expect_bool",
     "expect_callable",
     "expect_close",
@@ -105,6 +107,25 @@ def not_handed_in(file: str, instead: str) -> None:
     problem = "could not be loaded" if Path(file).exists() else "was not handed in with the notebook"
     print(f"[missing] {file} {problem}, so the grader scored {instead} instead. Train outside the autograder and "
           f"hand in {file} for your own results to count.")
+
+
+def bracket_points(accuracy: float, brackets: Sequence[tuple[float, float]], strict: bool = False) -> float:
+    """The points of the first bracket (threshold, points) whose threshold ``accuracy`` reaches, else 0.
+
+    ``brackets`` holds (threshold, points) pairs, e.g. [(0.90, 2), (0.88, 1.5), (0.85, 1)], in any order. With
+    ``strict`` the accuracy must be above the threshold (exactly 0.90 falls to the next bracket), otherwise at
+    least equal to it.
+    """
+    for threshold, points in sorted(brackets, reverse=True):
+        if accuracy > threshold or (not strict and accuracy == threshold):
+            return float(points)
+    return 0.0
+
+
+def describe_brackets(brackets: Sequence[tuple[float, float]], strict: bool = False) -> str:
+    """The brackets in words, e.g. '>= 90 %: 2 pts, >= 88 %: 1.5 pts' ('> 90 %: ...' with ``strict``)."""
+    sign = ">" if strict else ">="
+    return ", ".join(f"{sign} {100 * t:g} %: {p:g} pts" for t, p in sorted(brackets, reverse=True))
 
 
 def _describe(value: Any) -> str:

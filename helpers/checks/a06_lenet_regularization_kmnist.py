@@ -13,7 +13,17 @@ from typing import Any
 
 import numpy as np
 
-from helpers.checks import CheckFailed, call_quietly, expect_callable, expect_close, expect_shape, expect_type, passed
+from helpers.checks import (  # noqa: F401 (bracket_points and describe_brackets: the notebook finds them here)
+    CheckFailed,
+    bracket_points,
+    call_quietly,
+    describe_brackets,
+    expect_callable,
+    expect_close,
+    expect_shape,
+    expect_type,
+    passed,
+)
 
 VARIANTS = ("none", "dropout", "weight_decay", "batchnorm")
 
@@ -287,19 +297,3 @@ def check_activation_maps(first_conv_maps: Callable[..., Any]) -> None:
     if maps.min() < 0:
         raise CheckFailed("activation maps are taken after the ReLU, so they cannot be negative.")
     passed("first_conv_maps: 8 maps of 28 x 28, non-negative")
-
-
-def bracket_points(accuracy: float, brackets: list[tuple[float, float]]) -> float:
-    """The points of the first bracket (threshold, points) whose threshold ``accuracy`` reaches, else 0.
-
-    ``brackets`` is sorted from the highest threshold down, e.g. [(0.90, 2), (0.88, 1.5), (0.85, 1)].
-    """
-    for threshold, points in sorted(brackets, reverse=True):
-        if accuracy >= threshold:
-            return float(points)
-    return 0.0
-
-
-def describe_brackets(brackets: list[tuple[float, float]]) -> str:
-    """The brackets in words, e.g. '>= 90 %: 2 pts, >= 88 %: 1.5 pts'."""
-    return ", ".join(f">= {100 * t:g} %: {p:g} pts" for t, p in sorted(brackets, reverse=True))

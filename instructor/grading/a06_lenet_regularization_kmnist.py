@@ -26,8 +26,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from helpers.checks import CheckFailed, call_quietly, expect_close, expect_shape, not_handed_in
-from helpers.checks.a06_lenet_regularization_kmnist import VARIANTS, bracket_points, named_test_model
+from helpers.checks import CheckFailed, bracket_points, call_quietly, expect_close, expect_shape, not_handed_in
+from helpers.checks.a06_lenet_regularization_kmnist import VARIANTS, named_test_model
 from helpers.data import load_images
 from helpers.training_torch import AccuracyHistory
 

@@ -60,7 +60,9 @@ def test_wrong_answer_loses_points(wrong_answer, run_of):
     answer, student = rt.answers[label], rt.holder[label]
     for target in answer.loses:
         cell = rt.scores[student][target]
-        assert cell.score < cell.max_score, f"wrong answer '{answer.why}' to {answer.cell} keeps full marks on {target}"
+        together = [f"{a.cell}: {a.why}" for a in rt.held_by(student)]
+        assert cell.score < cell.max_score, (f"wrong answer '{answer.why}' to {answer.cell} keeps full marks on "
+                                             f"{target} (handed in by {student}: {together})")
     for other in answer.keeps:  # a test cell that uses this piece but grades another one
         cell = rt.scores[student][other]
         assert cell.score == cell.max_score, \
