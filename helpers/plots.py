@@ -150,7 +150,8 @@ def plot_predictions(images: np.ndarray, labels: np.ndarray, predictions: np.nda
 
 def plot_class_samples(images: np.ndarray, labels: np.ndarray, class_names: tuple[str, ...] | list[str],
                        per_class: int = 8):
-    """A grid of colour images: one row per class (named on the left), the first ``per_class`` images of each.
+    """One row of colour images per class (named on the left): the first ``per_class`` images of each, drawn as a
+    single mosaic (one axes, so it draws fast even under the autograder).
 
     Args:
         images: array of shape (N, 3, H, W), values in [0, 1].
@@ -162,18 +163,19 @@ def plot_class_samples(images: np.ndarray, labels: np.ndarray, class_names: tupl
     import matplotlib.pyplot as plt
 
     images, labels = np.asarray(images), np.asarray(labels)
-    rows = len(class_names)
-    fig, axes = plt.subplots(rows, per_class, figsize=(0.9 * per_class + 1.2, 0.9 * rows), squeeze=False)
-    for row, name in enumerate(class_names):
-        chosen = np.flatnonzero(labels == row)[:per_class]
-        for col, ax in enumerate(axes[row]):
-            ax.set_xticks([])
-            ax.set_yticks([])
-            for spine in ax.spines.values():
-                spine.set_visible(False)
-            if col < len(chosen):
-                ax.imshow(np.clip(images[chosen[col]].transpose(1, 2, 0), 0, 1))
-        axes[row, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9)
+    rows, (height, width), gap = len(class_names), images.shape[-2:], 2
+    mosaic = np.ones((rows * (height + gap) - gap, per_class * (width + gap) - gap, 3))
+    for row in range(rows):
+        for col, index in enumerate(np.flatnonzero(labels == row)[:per_class]):
+            top, left = row * (height + gap), col * (width + gap)
+            mosaic[top:top + height, left:left + width] = np.clip(images[index].transpose(1, 2, 0), 0, 1)
+    fig, ax = plt.subplots(figsize=(0.8 * per_class + 1.2, 0.8 * rows))
+    ax.imshow(mosaic, interpolation="nearest")
+    ax.set_yticks([r * (height + gap) + height / 2 for r in range(rows)], list(class_names))
+    ax.set_xticks([])
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
     fig.tight_layout()
     return fig
 

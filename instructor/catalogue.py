@@ -104,15 +104,17 @@ def sample(answers: list[Answer]) -> list[int]:
 def pack(wrong_answers: list[Answer]) -> list[list[int]]:
     """Groups of wrong answers that one student can hand in together (indices into ``wrong_answers``).
 
-    Answers in a group edit different cells and lose different test cells; an answer with ``keeps`` is a group of
-    its own, since its kept cells must be graded with nothing else wrong in the notebook.
+    Answers in a group edit different cells and lose different test cells, and no answer loses a cell that another
+    one ``keeps``: so every cell an answer must lose or keep is lost, or kept, by that answer alone.
     """
+
+    def compatible(a: Answer, b: Answer) -> bool:
+        return (a.cell != b.cell and not set(a.loses) & set(b.loses) and not set(a.loses) & set(b.keeps)
+                and not set(a.keeps) & set(b.loses))
+
     groups: list[list[int]] = []
     for index, answer in enumerate(wrong_answers):
-        fits = None if answer.keeps else next(
-            (g for g in groups if not wrong_answers[g[0]].keeps
-             and all(wrong_answers[i].cell != answer.cell and not set(wrong_answers[i].loses) & set(answer.loses)
-                     for i in g)), None)
+        fits = next((g for g in groups if all(compatible(wrong_answers[i], answer) for i in g)), None)
         if fits is None:
             groups.append([index])
         else:

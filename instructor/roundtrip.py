@@ -9,11 +9,10 @@ cell that has one, and must still get full marks.
 Every catalogue answer is graded alone in-process by ``tests/test_catalogue.py``,
 which proves that each wrong answer loses its own test cells and nothing else.
 What the round trip adds is the wiring through ``nbgrader autograde``, so the
-wrong answers are packed to save notebook runs: one student holds several wrong
-answers when they edit different cells and lose different test cells
-(``wrong-packed-<k>``). A wrong answer with ``keeps`` is handed in alone, the
-reference with that one cell changed, so that its kept cells prove under
-nbgrader too that one mistake costs points once.
+wrong answers are packed to save notebook runs: one student (``wrong-packed-<k>``)
+holds several wrong answers when they edit different cells, lose different test
+cells, and none loses a cell that another ``keeps`` (so the kept cells still prove,
+under nbgrader, that one mistake costs points once).
 All are graded by a single ``nbgrader autograde`` run in a scratch copy of the
 course, and get their feedback (``nbgrader generate_feedback``).
 

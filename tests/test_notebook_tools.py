@@ -47,14 +47,15 @@ def test_wrong_answers_are_packed_only_when_they_cannot_hide_each_other():
     w = catalogue.wrong
     answers = [w("f", "a", "test_f"), w("g", "b", "test_g"), w("f", "c", "test_h"),  # c: f is taken in the 1st
                w("h", "d", ("test_g", "test_k")),  # loses test_g, which b loses already
-               w("k", "e", "test_k", keeps=("test_f",)),  # keeps: alone
-               w("m", "f", "test_m")]
+               w("k", "e", "test_e", keeps=("test_f",)),  # keeps test_f, which a loses: not with a
+               w("m", "f", "test_m"), w("n", "g", "test_n", keeps=("test_q",))]
     groups = catalogue.pack(answers)
-    assert groups == [[0, 1, 5], [2, 3], [4]]
+    assert groups == [[0, 1, 5, 6], [2, 3, 4]]
     for group in groups:
         cells = [answers[i].cell for i in group]
         lost = [t for i in group for t in answers[i].loses]
-        assert len(set(cells)) == len(cells) and len(set(lost)) == len(lost)
+        kept = {t for i in group for t in answers[i].keeps}
+        assert len(set(cells)) == len(cells) and len(set(lost)) == len(lost) and not kept & set(lost)
 
 
 def test_fill_in_puts_answers_in_solution_cells_only():

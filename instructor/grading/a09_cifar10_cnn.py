@@ -651,13 +651,13 @@ def _handed_in(model_class: Callable[[], Any], model_config: Callable[[], Any]) 
     return model
 
 
-def _trained(trained: Callable[[], Any]) -> nn.Module | None:
-    """A copy of the model the notebook trained, or None after one line saying there is none."""
+def _trained(trained: Callable[[], Any]) -> nn.Module:
+    """A copy of the model the notebook trained; an error saying so when there is none (0 points)."""
     try:
         return copy.deepcopy(trained())
     except (NameError, KeyError, TypeError, AttributeError) as error:
-        print(f"no model was trained in this notebook ({_first_line(error)}) -> 0 points")
-        return None
+        raise CheckFailed(f"no model was trained in this notebook ({_first_line(error)}): the training cell of "
+                          "section 7 must run without an error first.") from None
 
 
 def accuracy_on(model: nn.Module, images: np.ndarray, labels: np.ndarray, mean: np.ndarray,
@@ -694,11 +694,9 @@ def grade_p2_performance(model_class: Callable[[], Any], model_config: Callable[
             return 0.0
         mean, std = training_statistics()
     else:
-        model, origin = _trained(trained), "the model trained in this notebook"
         if real:
             not_handed_in(str(WEIGHTS), "the model this notebook trained under the autograder (a quick run)")
-        if model is None:
-            return 0.0
+        model, origin = _trained(trained), "the model trained in this notebook"
         with contextlib.redirect_stdout(io.StringIO()):
             mean, std = channel_stats_oracle(load_cifar10(train=True).images)
     try:

@@ -88,7 +88,7 @@ WRONG = [
                "loss = loss_fn(model(x), y)\nloss.backward()\nif scheduler is not None:\n    scheduler.step()\n"
                "optimizer.step()\nreturn loss.item()"),
     wrong("train_step", "the scheduler never steps", "test_train_step",
-          replace={"if scheduler is not None:\n    scheduler.step()\n": ""}),
+          replace={"if scheduler is not None:  # after the optimizer's step, every batch\n    scheduler.step()\n": ""}),
     wrong("train_step", "model.train() missing: batch norm stays in evaluation mode", "test_train_step",
           replace={"model.train()\n": ""}),
     wrong("train_step", "F.cross_entropy instead of the loss function it is given", "test_train_step",
