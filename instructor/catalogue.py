@@ -80,37 +80,47 @@ RIGHT_ROUNDS = 2  # right answers per cell that the round trip hands in; the oth
 def sample(answers: list[Answer]) -> list[int]:
     """The indices of the answers the nbgrader round trip hands in (every answer is graded in-process anyway).
 
-    Enough to prove the wiring through ``nbgrader autograde``: for every test cell, the first wrong answer that
-    targets it; the first wrong answer with ``keeps`` (isolation holds under nbgrader too); the first
-    :data:`RIGHT_ROUNDS` right answers of each cell (handed in together: the k-th right answer of every cell is
-    one student's, so each round costs one notebook run).
+    Enough to prove the wiring through ``nbgrader autograde``: for every test cell, a wrong answer that targets it
+    (the first one without ``keeps`` where there is one, since those pack into few students: :func:`pack`); the
+    first wrong answer with ``keeps`` (isolation holds under nbgrader too); the first :data:`RIGHT_ROUNDS` right
+    answers of each cell (handed in together: the k-th right answer of every cell is one student's, so each round
+    costs one notebook run).
     """
-    chosen: list[int] = []
+    wrong = [i for i, a in enumerate(answers) if not a.correct]
+    chosen: set[int] = set()
     covered: set[str] = set()
-    with_keeps = False
+    with_keeps = next((i for i in wrong if answers[i].keeps), None)
+    if with_keeps is not None:
+        chosen.add(with_keeps)
+        covered |= set(answers[with_keeps].loses)
+    for plain_first in (True, False):
+        for index in wrong:
+            if (not answers[index].keeps) == plain_first and set(answers[index].loses) - covered:
+                chosen.add(index)
+                covered |= set(answers[index].loses)
     rights: dict[str, int] = {}
     for index, answer in enumerate(answers):
         if answer.correct:
             rights[answer.cell] = rights.get(answer.cell, 0) + 1
             if rights[answer.cell] <= RIGHT_ROUNDS:
-                chosen.append(index)
-        elif set(answer.loses) - covered or (answer.keeps and not with_keeps):
-            chosen.append(index)
-            covered |= set(answer.loses)
-            with_keeps = with_keeps or bool(answer.keeps)
-    return chosen
+                chosen.add(index)
+    return sorted(chosen)
 
 
-def pack(wrong_answers: list[Answer]) -> list[list[int]]:
+def pack(wrong_answers: list[Answer], order: dict[str, int]) -> list[list[int]]:
     """Groups of wrong answers that one student can hand in together (indices into ``wrong_answers``).
 
-    Answers in a group edit different cells and lose different test cells, and no answer loses a cell that another
-    one ``keeps``: so every cell an answer must lose or keep is lost, or kept, by that answer alone.
+    ``order``: the position in the notebook of every cell (grade id). Answers in a group edit different cells and
+    lose different test cells, and a cell that one answer ``keeps`` comes before every cell that the others edit:
+    cells run in order, so a later mistake cannot change a kept cell's score, while an earlier one can (it may
+    leave a name undefined that the kept cell uses). So every cell an answer must lose or keep is lost, or kept,
+    because of that answer alone.
     """
 
     def compatible(a: Answer, b: Answer) -> bool:
-        return (a.cell != b.cell and not set(a.loses) & set(b.loses) and not set(a.loses) & set(b.keeps)
-                and not set(a.keeps) & set(b.loses))
+        return (a.cell != b.cell and not set(a.loses) & set(b.loses)
+                and all(order[kept] < order[b.cell] for kept in a.keeps)
+                and all(order[kept] < order[a.cell] for kept in b.keeps))
 
     groups: list[list[int]] = []
     for index, answer in enumerate(wrong_answers):

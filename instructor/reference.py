@@ -106,8 +106,8 @@ def real_data_dir() -> Path | None:
 def spoil(source: Path, target: Path, seed: int = 0) -> None:
     """A badly trained model in the format of ``source``: every float array replaced by small random numbers.
 
-    Works on ``.npz`` files (notebook 05) and ``.pt`` state dicts, bare or inside a dict under
-    ``state_dict`` (notebooks 06 and 07); other files are copied unchanged.
+    Works on ``.npz`` files (notebooks 05 and 08) and on PyTorch state dicts saved as ``.pt`` (06, 07) or ``.pkl``
+    (09, as its seed names the file), bare or inside a dict under ``state_dict``; other files are copied unchanged.
     """
     rng = np.random.default_rng(seed)
     if source.suffix == ".npz":
@@ -115,7 +115,7 @@ def spoil(source: Path, target: Path, seed: int = 0) -> None:
             arrays = {k: (rng.normal(0, 0.01, saved[k].shape).astype(saved[k].dtype)
                           if saved[k].dtype.kind == "f" else saved[k]) for k in saved.files}
         np.savez(target, **arrays)
-    elif source.suffix == ".pt":
+    elif source.suffix in (".pt", ".pkl"):
         import torch
 
         saved = torch.load(source, map_location="cpu", weights_only=True)

@@ -11,8 +11,9 @@ which proves that each wrong answer loses its own test cells and nothing else.
 What the round trip adds is the wiring through ``nbgrader autograde``, so the
 wrong answers are packed to save notebook runs: one student (``wrong-packed-<k>``)
 holds several wrong answers when they edit different cells, lose different test
-cells, and none loses a cell that another ``keeps`` (so the kept cells still prove,
-under nbgrader, that one mistake costs points once).
+cells, and every cell that one of them ``keeps`` runs before the cells the others
+edit (so the kept cells still prove, under nbgrader, that one mistake costs points
+once: see :func:`instructor.catalogue.pack`).
 All are graded by a single ``nbgrader autograde`` run in a scratch copy of the
 course, and get their feedback (``nbgrader generate_feedback``).
 
@@ -139,7 +140,8 @@ def _run(assignment: str, workdir: Path, with_catalogue: bool) -> RoundTrip:
             label = answer.student_id(index)
             answers[label] = answer
             (right_by_cell[answer.cell] if answer.correct else wrong).append(label)
-        for k, group in enumerate(catalogue.pack([answers[label] for label in wrong])):
+        order = {cell: position for position, cell in enumerate(reference)}
+        for k, group in enumerate(catalogue.pack([answers[label] for label in wrong], order)):
             labels = [wrong[j] for j in group]
             student = labels[0] if len(labels) == 1 else f"wrong-packed-{k + 1:02d}"
             holder.update({label: student for label in labels})

@@ -36,7 +36,8 @@ BUDGET_FACTOR = 10.0
 BUDGET_SLACK = 300.0
 
 
-def _record(assignment: str) -> dict:
+def record(assignment: str) -> dict:
+    """The timing file of ``assignment`` as it is stored (measured cells, total, floor); empty if none."""
     path = TIMING_DIR / f"{assignment}.json"
     return json.loads(path.read_text()) if path.exists() else {}
 
@@ -45,8 +46,8 @@ def _record(assignment: str) -> dict:
 def measured(assignment: str) -> dict[str, float]:
     """Seconds per code cell of the reference (by :func:`instructor.inprocess.cell_key`), each raised to its
     ``floor`` where the file gives one; empty if never measured."""
-    record = _record(assignment)
-    cells, floors = record.get("cells", {}), record.get("floor", {}).get("cells", {})
+    stored = record(assignment)
+    cells, floors = stored.get("cells", {}), stored.get("floor", {}).get("cells", {})
     return {key: max(seconds, floors.get(key, 0.0)) for key, seconds in cells.items()}
 
 
@@ -92,16 +93,16 @@ def main(argv: list[str] | None = None) -> None:
     names = (argv if argv is not None else sys.argv[1:]) or assignments()
     TIMING_DIR.mkdir(exist_ok=True)
     for name in names:
-        seconds, floor = measure(name), _record(name).get("floor")
-        record = {"command": f"python -m instructor.timeouts {name}",
+        seconds, floor = measure(name), record(name).get("floor")
+        stored = {"command": f"python -m instructor.timeouts {name}",
                   "note": "seconds per code cell of the reference, graded in-process (the larger of the stand-in "
                           "data and the real data with the reference weights, where present)",
                   "total": round(sum(seconds.values()), 3),
                   "cells": {key: round(value, 3) for key, value in seconds.items()}}
         if floor:
-            record["floor"] = floor
-        (TIMING_DIR / f"{name}.json").write_text(json.dumps(record, indent=1) + "\n")
-        print(f"{name}: {len(seconds)} cells, {record['total']:.1f} s in all")
+            stored["floor"] = floor
+        (TIMING_DIR / f"{name}.json").write_text(json.dumps(stored, indent=1) + "\n")
+        print(f"{name}: {len(seconds)} cells, {stored['total']:.1f} s in all")
 
 
 if __name__ == "__main__":

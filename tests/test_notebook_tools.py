@@ -47,15 +47,18 @@ def test_wrong_answers_are_packed_only_when_they_cannot_hide_each_other():
     w = catalogue.wrong
     answers = [w("f", "a", "test_f"), w("g", "b", "test_g"), w("f", "c", "test_h"),  # c: f is taken in the 1st
                w("h", "d", ("test_g", "test_k")),  # loses test_g, which b loses already
-               w("k", "e", "test_e", keeps=("test_f",)),  # keeps test_f, which a loses: not with a
-               w("m", "f", "test_m"), w("n", "g", "test_n", keeps=("test_q",))]
-    groups = catalogue.pack(answers)
-    assert groups == [[0, 1, 5, 6], [2, 3, 4]]
+               w("k", "e", "test_e", keeps=("test_f",)),  # test_f runs after f, g and h: alone
+               w("m", "f", "test_m"), w("n", "g", "test_n", keeps=("test_g",))]  # test_g runs before m, not h
+    order = {c: i for i, c in enumerate(["f", "test_f", "g", "test_g", "h", "test_h", "k", "test_k", "test_e",
+                                         "m", "test_m", "n", "test_n"])}
+    groups = catalogue.pack(answers, order)
+    assert groups == [[0, 1, 5], [2, 3], [4, 6]]
     for group in groups:
         cells = [answers[i].cell for i in group]
         lost = [t for i in group for t in answers[i].loses]
-        kept = {t for i in group for t in answers[i].keeps}
-        assert len(set(cells)) == len(cells) and len(set(lost)) == len(lost) and not kept & set(lost)
+        assert len(set(cells)) == len(cells) and len(set(lost)) == len(lost)
+        for i in group:
+            assert all(order[kept] < order[answers[j].cell] for kept in answers[i].keeps for j in group if j != i)
 
 
 def test_fill_in_puts_answers_in_solution_cells_only():
@@ -81,3 +84,18 @@ def test_table_renders_markdown_and_text():
     assert "-0.1235" in repr(table)
     with pytest.raises(ValueError):
         Table({"a": [1], "b": [1, 2]})
+
+
+@pytest.mark.parametrize("suffix", [".pt", ".pkl"])
+def test_spoiled_state_dicts_keep_their_format_and_lose_their_weights(tmp_path, suffix):
+    import torch
+
+    from instructor.reference import spoil
+
+    model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2))
+    torch.save(model.state_dict(), tmp_path / f"model{suffix}")
+    spoil(tmp_path / f"model{suffix}", tmp_path / f"bad{suffix}")
+    bad = torch.load(tmp_path / f"bad{suffix}", map_location="cpu", weights_only=True)
+    model.load_state_dict(bad)  # the same keys and shapes
+    assert not torch.allclose(bad["0.weight"], torch.load(tmp_path / f"model{suffix}", weights_only=True)["0.weight"])
+    assert bad["1.num_batches_tracked"].dtype == torch.int64

@@ -654,10 +654,15 @@ def _handed_in(model_class: Callable[[], Any], model_config: Callable[[], Any]) 
 def _trained(trained: Callable[[], Any]) -> nn.Module:
     """A copy of the model the notebook trained; an error saying so when there is none (0 points)."""
     try:
-        return copy.deepcopy(trained())
+        model = trained()
     except (NameError, KeyError, TypeError, AttributeError) as error:
-        raise CheckFailed(f"no model was trained in this notebook ({_first_line(error)}): the training cell of "
-                          "section 7 must run without an error first.") from None
+        model, why = None, _first_line(error)
+    else:
+        why = f"p2_model is {type(model).__name__}, not a network"
+    if not isinstance(model, nn.Module):
+        raise CheckFailed(f"no model was trained in this notebook ({why}): the training cell of section 7 must run "
+                          "without an error first.")
+    return copy.deepcopy(model)
 
 
 def accuracy_on(model: nn.Module, images: np.ndarray, labels: np.ndarray, mean: np.ndarray,

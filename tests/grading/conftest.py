@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from instructor import catalogue, hostile, roundtrip
+from instructor import catalogue, hostile, roundtrip, timeouts
 from instructor.course import assignments
 from instructor.reference import real_data_dir, reference_weights
 
@@ -63,17 +64,19 @@ def _assignment_of(item: pytest.Item) -> str | None:
 
 
 def _cost(kind: str, assignment: str) -> float:
-    """A rough cost in notebook-executions, so the pool starts the longest round trips first.
-
-    Notebooks that train models (those with reference weights) take about four times as long per submission.
-    """
+    """A rough cost in seconds, so the pool starts the longest round trips first: the submissions it grades times
+    what one takes (a kernel's start, about 3 s, plus the reference's measured time in ``instructor/timing/``)."""
     if kind == "hostile":
-        return 4.0 * (len(hostile.CASES) + 4)  # slow students: a loop, a crash, a memory hog
+        return 12.0 * (len(hostile.CASES) + 4)  # slow students: a loop, a crash, a memory hog
     try:
-        students = 3 + len(catalogue.sample(catalogue.load(assignment))) if kind == "synthetic" else 4
+        answers = catalogue.load(assignment)
+        chosen = [answers[i] for i in catalogue.sample(answers)]
+        rounds = max([sum(a.cell == b.cell for b in chosen if b.correct) for a in chosen if a.correct] or [0])
+        packs = len(catalogue.pack([a for a in chosen if not a.correct], defaultdict(int)))  # an upper bound
+        students = 2 + packs + rounds if kind == "synthetic" else (4 if reference_weights(assignment) else 1)
     except Exception:
         students = 3
-    return students * (4.0 if reference_weights(assignment) is not None else 1.0)
+    return students * (3.0 + timeouts.record(assignment).get("total", 5.0))
 
 
 @pytest.fixture(scope="session")
