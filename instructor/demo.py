@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import tempfile
 import time
 import zipfile
 from pathlib import Path
 
-from helpers import handin
+from helpers import handin, settings
 from helpers.data import data_root
 from helpers.report import export_pdf
 from instructor import COURSE_NAME, REPO_ROOT
@@ -73,9 +75,10 @@ def _hand_in(course: Course) -> None:
     """Build demo-reference's three packages with course-handin and list what each holds (or what is missing)."""
     output = REPO_ROOT / "reports" / "handin"
     root = _student_folder(course, output / "demo-reference-files")
+    ready = [a for a in assignments() if all((root / a / f.name).is_file() for f in settings.SAVED_FILES.get(a, ()))]
     print("\ncourse-handin, from demo-reference's files:")
     for layout, who in (("seed000", {"name": "Demo Reference"}), ("seed001", {"andrew_id": "demoref"}),
-                        ("nbgrader", {"student": "demo-reference"})):
+                        ("nbgrader", {"student": "demo-reference", "assignments": ready})):
         try:
             built = handin.build(layout, root, output, overwrite=True, **who)
         except handin.HandinError as error:
@@ -88,6 +91,18 @@ def _hand_in(course: Course) -> None:
             listing = sorted(str(p.relative_to(built.parent)) for p in built.rglob("*") if p.is_file())
         print(f"  {layout}: {built.relative_to(REPO_ROOT)}, {len(listing)} files: {', '.join(listing[:6])}"
               + (", ..." if len(listing) > 6 else ""))
+        if layout == "nbgrader" and len(ready) < len(assignments()):
+            print(f"    (without {', '.join(sorted(set(assignments()) - set(ready)))}: files not saved)")
+        if layout == "seed000":
+            print(f"    doc/report.pdf, first page: {_first_page(built, 'doc/report.pdf')}")
+
+
+def _first_page(archive: Path, member: str) -> str:
+    """The first lines of the PDF ``member`` of the zip ``archive``, as ``pdftotext`` reads them back."""
+    with tempfile.TemporaryDirectory() as scratch:
+        pdf = Path(zipfile.ZipFile(archive).extract(member, scratch))
+        text = subprocess.run(["pdftotext", "-l", "1", str(pdf), "-"], capture_output=True, text=True).stdout
+    return " / ".join(line.strip() for line in text.splitlines() if line.strip())[:160]
 
 
 def main() -> None:
