@@ -56,6 +56,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("/tmp/dl-course-09"))
     parser.add_argument("--stand-in", type=int, default=0, metavar="N",
                         help="train on N generated images (timing only) instead of CIFAR-10")
+    parser.add_argument("--test-size", type=int, default=10_000, metavar="M",
+                        help="with --stand-in: M generated test images (default 10 000, as CIFAR-10 has)")
     parser.add_argument("--epochs", type=int, default=None, help="override the notebook's 30 epochs")
     parser.add_argument("--grade", action="store_true",
                         help="then score the trained model with the performance cell's grader (on the CPU), timed")
@@ -64,7 +66,7 @@ def main() -> None:
     import helpers.cifar as cifar
 
     if args.stand_in:
-        train_set, test = cifar.synthetic_cifar(args.stand_in, seed=0), cifar.synthetic_cifar(10_000, seed=1)
+        train_set, test = cifar.synthetic_cifar(args.stand_in, seed=0), cifar.synthetic_cifar(args.test_size, seed=1)
 
         def load(train: bool = True, **_: object):
             return train_set if train else test
