@@ -17,8 +17,9 @@ Without the six files, :func:`load_cifar10` says so in one line and returns :fun
 instead, :data:`STAND_IN_TRAIN` to train on and :data:`STAND_IN_TEST` to test on (training and test split fall
 back together). Each class is a coloured shape (disc, square, ring, ...) with a class tint, on a smooth noisy
 background. Every shape is symmetric left to right and is moved and scaled at random, so the augmentations of
-the notebook (mirroring, shifts by up to 4 pixels) keep its label. A small CNN learns it well in seconds, a
-linear model much less well.
+the notebook (mirroring, shifts by up to 4 pixels) keep its label. It is far easier than CIFAR-10: a small CNN
+learns it in seconds (notebook 09's quick run: 82-94 % over three seeds), and even softmax regression gets most
+of it from the class tints. It is there to run the notebook and its tests offline, not to measure anything.
 
 Loaded arrays stay in memory (per split), so loading again is cheap; every call returns fresh arrays, so a
 caller that writes into them changes nothing for the next one.
