@@ -414,7 +414,7 @@ def grade_cifar_net(CifarNet: Callable[..., Any]) -> None:  # noqa: N803 (a clas
             model = call_quietly(CifarNet, **kwargs)
         except TypeError as error:
             raise CheckFailed(f"{label} could not be built ({error}); the task asks for "
-                              "__init__(self, widths=(24, 48, 96, 192), num_classes=10).") from None
+                              "__init__(self, widths=(32, 64, 128, 256), num_classes=10).") from None
         if not isinstance(model, nn.Module):
             raise CheckFailed(f"{label} should be an nn.Module, but it is a value of type {type(model).__name__}.")
         widths, classes = kwargs.get("widths") or _default_widths(model, label), kwargs.get("num_classes", 10)
@@ -459,6 +459,26 @@ def grade_cifar_net(CifarNet: Callable[..., Any]) -> None:  # noqa: N803 (a clas
                             "fc; each block works on its own, so look at forward.")
                 raise CheckFailed(f"{label}.forward in eval mode does not give the table's network's logits. "
                                   f"Hint: {hint}")
+        _expect_trainable(model, label, batch, gen)
+
+
+def _expect_trainable(model: nn.Module, label: str, batch: int, gen: torch.Generator) -> None:
+    """One forward and backward pass in training mode reaches every parameter (an in-place ``x += self.res1(x)``
+    gives the right logits but breaks back-propagation)."""
+    model.train()
+    for p in model.parameters():
+        p.grad = None
+    try:
+        call_quietly(model, torch.randn(batch, 3, 32, 32, generator=gen)).square().sum().backward()
+    except RuntimeError as error:
+        hint = (" An in-place operation such as x += self.res1(x) changes a tensor that back-propagation still "
+                "needs: write x = x + self.res1(x)." if "inplace" in str(error) else "")
+        raise CheckFailed(f"{label} cannot be trained: back-propagation through it fails "
+                          f"({_first_line(error)}).{hint}") from None
+    missing = [name for name, p in model.named_parameters() if p.grad is None]
+    if missing:
+        raise CheckFailed(f"{label}: no gradient reaches {', '.join(missing[:3])} in training mode; every layer of the "
+                          "table must take part in the forward pass.")
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -78,6 +78,10 @@ WRONG = [
           replace={"self.fc = nn.Linear(d, num_classes)": "self.fc = nn.Linear(d, 10)"}),
     wrong("cifar_net", "no max-pooling in layer3 (4 x 4 becomes 8 x 8)", "test_cifar_net",
           replace={"self.layer3 = conv_bn(c, d, pool=True)": "self.layer3 = conv_bn(c, d)"}),
+    wrong("cifar_net", "in-place residual additions (x += ...): right logits, but back-propagation fails",
+          ("test_cifar_net", "test_p2_performance"),
+          replace={"x = x + self.res1(x)": "x += self.res1(x)", "x = x + self.res3(x)": "x += self.res3(x)"},
+          keeps=("test_train_step", "test_evaluate")),
     wrong("cifar_net", "a ReLU on the scores", "test_cifar_net",
           replace={"return self.fc(x)": "return F.relu(self.fc(x))"}),
     # one training step
