@@ -32,3 +32,22 @@ def one_thread(grade: Callable[..., Any]) -> Callable[..., Any]:
         finally:
             torch.set_num_threads(before)
     return run
+
+
+def GradRecorder(net: Any) -> Any:  # noqa: N802 (builds a module, named like one)
+    """``net`` wrapped in a module that records, at each call, whether gradients were being tracked
+    (``.grad_enabled``, a list of bools): an evaluation must run under ``torch.no_grad()``. Used by 06 and 09."""
+    import torch
+    from torch import nn
+
+    class Recorder(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = net
+            self.grad_enabled: list[bool] = []
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            self.grad_enabled.append(torch.is_grad_enabled())
+            return self.net(x)
+
+    return Recorder()

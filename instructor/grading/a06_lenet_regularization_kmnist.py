@@ -30,6 +30,7 @@ from helpers.checks import CheckFailed, bracket_points, call_quietly, expect_clo
 from helpers.checks.a06_lenet_regularization_kmnist import VARIANTS, named_test_model
 from helpers.data import load_images
 from helpers.training_torch import AccuracyHistory
+from instructor.grading import GradRecorder
 
 CPU = torch.device("cpu")
 
@@ -290,19 +291,6 @@ def grade_make_optimizer(make_optimizer: Callable[..., Any]) -> None:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-class _GradRecorder(nn.Module):
-    """Wraps a network and records, at each call, whether gradients were being tracked."""
-
-    def __init__(self, net: nn.Module) -> None:
-        super().__init__()
-        self.net = net
-        self.grad_enabled: list[bool] = []
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        self.grad_enabled.append(torch.is_grad_enabled())
-        return self.net(x)
-
-
 def grade_evaluate_accuracy(evaluate_accuracy: Callable[..., Any]) -> None:
     """A reference network with dropout and batch norm (random running statistics), handed over in training mode:
     the accuracy must be that of its evaluation-mode predictions, counted over every example for batch sizes that do
@@ -322,7 +310,7 @@ def grade_evaluate_accuracy(evaluate_accuracy: Callable[..., Any]) -> None:
     y[::3] = (y[::3] + 1) % 10
     want = (pred == y).double().sum().item() / len(y)
     for batch_size in (32, 150, 7):
-        model = _GradRecorder(net)
+        model = GradRecorder(net)
         model.train()
         before = _snapshot({"model": model, "x": x, "y": y})
         acc = call_quietly(evaluate_accuracy, model, DataLoader(TensorDataset(x, y), batch_size=batch_size), CPU)

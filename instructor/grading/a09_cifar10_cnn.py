@@ -40,7 +40,7 @@ from helpers.checks import (
 )
 from helpers.cifar import load_cifar10, training_statistics
 from helpers.data import ImageData
-from instructor.grading import one_thread
+from instructor.grading import GradRecorder, one_thread
 
 CPU = torch.device("cpu")
 
@@ -561,19 +561,6 @@ def grade_train_step(train_step: Callable[..., Any]) -> None:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-class _GradRecorder(nn.Module):
-    """Wraps a network and records, at each call, whether gradients were being tracked."""
-
-    def __init__(self, net: nn.Module) -> None:
-        super().__init__()
-        self.net = net
-        self.grad_enabled: list[bool] = []
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        self.grad_enabled.append(torch.is_grad_enabled())
-        return self.net(x)
-
-
 def _snapshot(model: nn.Module, *tensors: torch.Tensor) -> dict[str, np.ndarray]:
     out = {f"model.{k}": v.detach().clone().numpy() for k, v in model.state_dict().items()}
     out.update({f"data {i}": t.clone().numpy() for i, t in enumerate(tensors)})
@@ -603,7 +590,7 @@ def grade_evaluate(evaluate: Callable[..., Any]) -> None:
     want_loss = F.cross_entropy(logits, y).item()  # the mean over the examples
     loss_fn = nn.CrossEntropyLoss()
     for batch_size in (32, 150, 7):
-        model = _GradRecorder(net)
+        model = GradRecorder(net)
         model.train()
         before = _snapshot(model, x, y)
         result = call_quietly(evaluate, model, DataLoader(TensorDataset(x, y), batch_size=batch_size), loss_fn, CPU)
