@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -83,6 +83,17 @@ def _skip_unless_ready(fn: Fn, task: str, names: tuple[str, ...]) -> bool:
     return bool(failing)
 
 
+@contextlib.contextmanager
+def _judged_alone(fn: Fn, task: str, names: tuple[str, ...]) -> Iterator[None]:
+    """Run the part of ``task``'s check that also runs your earlier tasks ``names``; when it fails and one of those
+    fails its own check, say so in one ``[skipped]`` line instead (that mistake is reported where it is)."""
+    try:
+        yield
+    except Exception:
+        if not _skip_unless_ready(fn, task, names):
+            raise
+
+
 # -- sigmoid ---------------------------------------------------------------------------------------------------------
 
 def check_sigmoid(sigmoid: Fn) -> None:
@@ -133,8 +144,10 @@ def check_lstm_step_forward(step: Fn) -> None:
         raise CheckFailed(f"the cache should be (x, h_prev, c_prev, i, f, g, o, c, W), 9 entries; it has {len(cache)}.")
     for name, value in zip(("i", "f", "g", "o"), cache[3:7]):
         expect_shape(value, (2, 4), f"cache entry {name}")
-    expect_close(cache[7], c, "cache entry c (the new cell state)")
-    passed("lstm_step_forward: shapes of h (B, H), c (B, H) and the 9 cache entries")
+    for index, name, value in ((0, "x", x), (1, "h_prev", h_prev), (2, "c_prev", c_prev), (7, "c", c), (8, "W", W)):
+        expect_close(cache[index], value, f"cache entry {index}, {name} (the layout is (x, h_prev, c_prev, i, f, g, o, "
+                     "c, W): the backward pass reads it)")
+    passed("lstm_step_forward: shapes of h (B, H), c (B, H) and the 9 cache entries in their places")
     if _skip_unless_ready(step, "lstm_step_forward", ("sigmoid",)):
         return
 
@@ -144,9 +157,12 @@ def check_lstm_step_forward(step: Fn) -> None:
     expect_close(h, 0.5 * np.tanh(0.5 * c_prev), "h with W = 0 and b = 0 (o = 0.5)")
     H = 4
     forced = np.concatenate([np.full(H, 50.0), np.full(H, -50.0), np.full(H, 50.0), np.zeros(H)])
-    h, c, _ = _call_step(step, x, h_prev, c_prev, zero_W, forced)  # i = 1, f = 0, g = 1, o = 0.5
+    h, c, cache = _call_step(step, x, h_prev, c_prev, zero_W, forced)  # i = 1, f = 0, g = 1, o = 0.5
     expect_close(c, np.ones((2, H)), "c with the biases forcing i = 1, f = 0, g = 1 (gate order i, f, g, o)",
                  atol=1e-9)
+    for name, value, want in zip("ifgo", cache[3:7], (1.0, 0.0, 1.0, 0.5)):
+        expect_close(value, np.full((2, H), want), f"the gate {name} in the cache when the biases force it to {want} "
+                     "(the cache holds the gates after their sigmoid or tanh)", atol=1e-9)
     expect_close(h, np.full((2, H), 0.5 * np.tanh(1.0)), "h with o = 0.5 and c = 1", atol=1e-9)
     forced = np.concatenate([np.zeros(H), np.full(H, 50.0), np.full(H, -50.0), np.full(H, 50.0)])
     h, c, _ = _call_step(step, x, h_prev, c_prev, zero_W, forced)  # i = 0.5, f = 1, g = -1, o = 1
@@ -171,6 +187,11 @@ def check_lstm_step_backward(step_forward: Fn, step_backward: Fn) -> None:
     call_quietly(step_backward, dh, dc, made_up_cache(x, h_prev, c_prev, W))  # this task first, then the forward
     if _skip_unless_ready(step_backward, "lstm_step_backward", ("sigmoid", "lstm_step_forward")):
         return
+    with _judged_alone(step_backward, "lstm_step_backward", ("sigmoid", "lstm_step_forward")):
+        _step_backward_against_differences(step_forward, step_backward, x, h_prev, c_prev, W, b, dh, dc)
+
+
+def _step_backward_against_differences(step_forward: Fn, step_backward: Fn, x, h_prev, c_prev, W, b, dh, dc) -> None:
     _, _, cache = _call_step(step_forward, x, h_prev, c_prev, W, b)
     kept = {"dh": dh.copy(), "dc": dc.copy()}
     out = call_quietly(step_backward, dh, dc, cache)
@@ -212,6 +233,11 @@ def _call_forward(lstm_forward: Fn, *args):
 
 def check_lstm_forward(lstm_forward: Fn, step_forward: Fn) -> None:
     expect_callable(lstm_forward, "lstm_forward")
+    with _judged_alone(lstm_forward, "lstm_forward", ("sigmoid", "lstm_step_forward")):
+        _lstm_forward_by_steps(lstm_forward, step_forward)
+
+
+def _lstm_forward_by_steps(lstm_forward: Fn, step_forward: Fn) -> None:
     X, h0, c0, W, b = _seq_inputs()
     kept = {"X": X.copy(), "h0": h0.copy(), "c0": c0.copy()}
     Hs, (hT, cT), caches = _call_forward(lstm_forward, X, h0, c0, W, b)
@@ -233,10 +259,15 @@ def check_lstm_backward(lstm_forward: Fn, lstm_backward: Fn) -> None:
     expect_callable(lstm_backward, "lstm_backward")
     X, h0, c0, W, b = _seq_inputs(seed=4)
     dHs = _rng(5).standard_normal((4, 2, 4))
-    call_quietly(lstm_backward, dHs, [made_up_cache(X[t], h0, c0, W) for t in range(4)])  # this task first
-    if _skip_unless_ready(lstm_backward, "lstm_backward",
-                          ("sigmoid", "lstm_step_forward", "lstm_step_backward", "lstm_forward")):
-        return
+    earlier = ("sigmoid", "lstm_step_forward", "lstm_step_backward", "lstm_forward")
+    with _judged_alone(lstm_backward, "lstm_backward", earlier):  # this task first (it runs lstm_step_backward)
+        call_quietly(lstm_backward, dHs, [made_up_cache(X[t], h0, c0, W) for t in range(4)])
+        if _skip_unless_ready(lstm_backward, "lstm_backward", earlier):
+            return
+        _lstm_backward_against_differences(lstm_forward, lstm_backward, X, h0, c0, W, b, dHs)
+
+
+def _lstm_backward_against_differences(lstm_forward: Fn, lstm_backward: Fn, X, h0, c0, W, b, dHs) -> None:
     _, _, caches = _call_forward(lstm_forward, X, h0, c0, W, b)
     kept = dHs.copy()
     out = call_quietly(lstm_backward, dHs, caches)
@@ -282,8 +313,17 @@ def small_params(V: int = 5, D: int = 3, H: int = 4, seed: int = 7) -> dict[str,
             "b": 0.5 * rng.standard_normal(4 * H), "Wy": rng.standard_normal((H, V)), "by": rng.standard_normal(V)}
 
 
+MODEL_LOSS_RUNS = ("sigmoid", "lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward",
+                   "softmax_cross_entropy")
+
+
 def check_model_loss(model_loss: Fn) -> None:
     expect_callable(model_loss, "model_loss")
+    with _judged_alone(model_loss, "model_loss", MODEL_LOSS_RUNS):
+        _model_loss_against_differences(model_loss)
+
+
+def _model_loss_against_differences(model_loss: Fn) -> None:
     params = small_params()
     rng = _rng(8)
     inputs = np.array([[0, 1], [1, 1], [4, 2]])  # a character repeated: its embedding gradients add up
@@ -301,8 +341,7 @@ def check_model_loss(model_loss: Fn) -> None:
     expect_shape(hT, (2, 4), "h_T")
     expect_shape(cT, (2, 4), "c_T")
     passed("model_loss: a float loss, one gradient per parameter, the final state (B, H)")
-    if _skip_unless_ready(model_loss, "model_loss", ("sigmoid", "lstm_step_forward", "lstm_step_backward",
-                                                     "lstm_forward", "lstm_backward", "softmax_cross_entropy")):
+    if _skip_unless_ready(model_loss, "model_loss", MODEL_LOSS_RUNS):
         return
     for name, value in params.items():
         def loss_of(v, name=name):
@@ -344,12 +383,23 @@ def check_next_char_probs(next_char_probs: Fn) -> None:
                           "temperature 100 the distribution should be nearly uniform: divide the scores by it.")
     probs = call_quietly(next_char_probs, np.array([1000.0, 0.0]), 0.5)
     expect_close(probs, [1.0, 0.0], "the probabilities for scores 1000 and 0 (no overflow)")
-    passed("next_char_probs: sharper below temperature 1, flatter above, stable for large scores")
+    close = np.array([0.3, 0.2999, 0.1, 0.3001])
+    probs = np.asarray(call_strictly(next_char_probs, close, 1e-4, task="next_char_probs",
+                                     hint="divide the scores by the temperature first, then take a stable softmax"))
+    expect_close(probs, np.exp(close / 1e-4 - 3001) / np.exp(close / 1e-4 - 3001).sum(),
+                 "the probabilities at temperature 1e-4 for scores 0.3, 0.2999, 0.1, 0.3001 (s / tau is large: "
+                 "scale first, then the stable softmax)", atol=1e-9)
+    passed("next_char_probs: sharper below temperature 1, flatter above, stable for large scores and tiny "
+           "temperatures")
 
 
 def check_generate(generate: Fn, params: dict[str, np.ndarray] | None = None) -> None:
     expect_callable(generate, "generate")
-    params = small_params(seed=9) if params is None else params
+    with _judged_alone(generate, "generate", ("sigmoid", "lstm_step_forward", "next_char_probs")):
+        _generate_properties(generate, small_params(seed=9) if params is None else params)
+
+
+def _generate_properties(generate: Fn, params: dict[str, np.ndarray]) -> None:
     V = params["E"].shape[0]
     first = call_quietly(generate, params, [1, 2], 20, 1.0, np.random.default_rng(0))
     expect_type(first, list, "generate(...)")

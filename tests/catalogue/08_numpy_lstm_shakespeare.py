@@ -32,6 +32,26 @@ WRONG = [
           replace={"c = f * c_prev + i * g": "c = i * c_prev + f * g"}),
     wrong("lstm_step_forward", "tanh(c) stored in the cache instead of c", "test_lstm_step_forward",
           replace={"cache = (x, h_prev, c_prev, i, f, g, o, c, W)": "cache = (x, h_prev, c_prev, i, f, g, o, np.tanh(c), W)"}),
+    wrong("lstm_step_forward", "the new h stored in the cache in place of h_prev", "test_lstm_step_forward",
+          keeps=("test_lstm_step_backward", "test_lstm_forward", "test_model_loss"),
+          replace={"cache = (x, h_prev, c_prev, i, f, g, o, c, W)": "cache = (x, h, c_prev, i, f, g, o, c, W)"}),
+    wrong("lstm_step_forward", "the new c stored in the cache in place of c_prev", "test_lstm_step_forward",
+          keeps=("test_lstm_step_backward",),
+          replace={"cache = (x, h_prev, c_prev, i, f, g, o, c, W)": "cache = (x, h_prev, c, i, f, g, o, c, W)"}),
+    wrong("lstm_step_forward", "[x, h_prev] stored in the cache in place of x", "test_lstm_step_forward",
+          keeps=("test_lstm_step_backward", "test_model_loss"),
+          replace={"cache = (x, h_prev, c_prev, i, f, g, o, c, W)":
+                   "cache = (np.concatenate([x, h_prev], axis=1), h_prev, c_prev, i, f, g, o, c, W)"}),
+    wrong("lstm_step_forward", "the pre-activations stored in the cache instead of the gates", "test_lstm_step_forward",
+          keeps=("test_lstm_step_backward",),
+          replace={"cache = (x, h_prev, c_prev, i, f, g, o, c, W)":
+                   "cache = (x, h_prev, c_prev, z[:, :H], z[:, H : 2 * H], z[:, 2 * H : 3 * H], z[:, 3 * H :], c, W)"}),
+    wrong("lstm_step_forward", "c_prev scaled in place (c_prev *= f)", "test_lstm_step_forward",
+          keeps=("test_lstm_forward", "test_model_loss"),
+          replace={"c = f * c_prev + i * g": "c_prev *= f\nc = c_prev + i * g"}),
+    wrong("lstm_step_forward", "W's rows split at H instead of D (crashes when D != H)", "test_lstm_step_forward",
+          keeps=("test_lstm_forward", "test_model_loss", "test_generate"),
+          replace={"z = np.concatenate([x, h_prev], axis=1) @ W + b": "z = x @ W[:H] + h_prev @ W[H:] + b"}),
     # -- one step backward
     wrong("lstm_step_backward", "the path through h_t into c forgotten", "test_lstm_step_backward",
           replace={"dc_total = dc + dh * o * (1.0 - tanh_c**2)": "dc_total = dc"}),
@@ -48,6 +68,9 @@ WRONG = [
           replace={"dc_prev = dc_total * f": "dc_prev = dc_total"}),
     wrong("lstm_step_backward", "dx and dh_prev split at H instead of D", "test_lstm_step_backward",
           replace={"dx, dh_prev = dxh[:, :D], dxh[:, D:]": "dx, dh_prev = dxh[:, :-D], dxh[:, -D:]"}),
+    wrong("lstm_step_backward", "dc_prev left out of the returned tuple", "test_lstm_step_backward",
+          keeps=("test_lstm_backward", "test_model_loss"),
+          replace={"return dx, dh_prev, dc_prev, dW, db": "return dx, dh_prev, dW, db"}),
     wrong("lstm_step_backward", "the incoming dc updated in place", "test_lstm_step_backward",
           replace={"dc_total = dc + dh * o * (1.0 - tanh_c**2)": "dc += dh * o * (1.0 - tanh_c**2)\ndc_total = dc"}),
     # -- the sequence
@@ -61,6 +84,16 @@ WRONG = [
     wrong("lstm_backward", "dHs[t] not added: only the last step's gradient", ("test_lstm_backward", *PERFORMANCE),
           replace={"lstm_step_backward(dh + dHs[t], dc, caches[t])": "lstm_step_backward(dh, dc, caches[t])"},
           keeps=("test_model_loss",)),
+    wrong("lstm_forward", "one step too few: range(T - 1)", "test_lstm_forward",
+          keeps=("test_model_loss",),
+          body="h, c = h0, c0\nHs, caches = [], []\nfor t in range(len(X) - 1):\n"
+               "    h, c, cache = lstm_step_forward(X[t], h, c, W, b)\n    Hs.append(h)\n    caches.append(cache)\n"
+               "return np.stack(Hs), (h, c), caches"),
+    wrong("lstm_forward", "the state written into h0 and c0 in place", "test_lstm_forward",
+          keeps=("test_model_loss",),
+          body="Hs, caches = [], []\nfor x in X:\n    h, c, cache = lstm_step_forward(x, h0, c0, W, b)\n"
+               "    h0[...], c0[...] = h, c\n    Hs.append(h)\n    caches.append(cache)\n"
+               "return np.stack(Hs), (h0, c0), caches"),
     wrong("lstm_backward", "walks forward in time", "test_lstm_backward",
           replace={"for t in reversed(range(len(caches))):": "for t in range(len(caches)):"}),
     wrong("lstm_backward", "dW from the last step only (not summed over time)", "test_lstm_backward",
@@ -99,6 +132,10 @@ WRONG = [
     # -- sampling
     wrong("next_char_probs", "temperature multiplies the scores", "test_next_char_probs",
           replace={"/ temperature": "* temperature"}),
+    wrong("next_char_probs", "softmax first, then p ** (1 / temperature): 0 / 0 at small temperatures",
+          "test_next_char_probs", keeps=("test_generate",),
+          body="z = np.asarray(logits, dtype=np.float64)\np = np.exp(z - z.max())\np = p / p.sum()\n"
+               "p = p ** (1.0 / temperature)\nreturn p / p.sum()"),
     wrong("next_char_probs", "no max subtracted: overflows", "test_next_char_probs",
           replace={"weights = np.exp(scaled - scaled.max())": "weights = np.exp(scaled)"}),
     wrong("generate", "the prompt's last character fed twice (warm-up then again)", "test_generate",
