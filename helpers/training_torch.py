@@ -113,12 +113,12 @@ def make_loader(images: Any, labels: Any, batch_size: int, shuffle: bool = False
     """A ``DataLoader`` over in-memory arrays.
 
     Args:
-        images: array or tensor of shape (N, 1, 28, 28) (float).
+        images: array or tensor of shape (N, C, H, W) (float).
         labels: array or tensor of shape (N,) (integer classes).
         batch_size: examples per batch (the last batch may be smaller).
         shuffle: reshuffle every epoch (with a generator seeded by ``seed``).
     Returns:
-        a ``torch.utils.data.DataLoader`` yielding (images (B, 1, 28, 28) float32, labels (B,) int64).
+        a ``torch.utils.data.DataLoader`` yielding (images (B, C, H, W) float32, labels (B,) int64).
     """
     import torch
     from torch.utils.data import DataLoader, TensorDataset

@@ -164,7 +164,8 @@ def grade(assignment: str | NotebookNode, answers: dict[str, str] | None = None,
 
 
 def _restore_process_state() -> None:
-    """Undo what a notebook may set for the whole process (notebook 06 flushes denormal floats to zero)."""
+    """Undo what a notebook may set for the whole process (notebook 06 flushes denormal floats to zero; an answer to
+    09's evaluate may switch gradients off for good)."""
     import numpy as np
 
     np.seterr(**_NUMPY_ERRORS)
@@ -172,6 +173,7 @@ def _restore_process_state() -> None:
     if torch is not None:
         torch.set_flush_denormal(False)
         torch.set_default_dtype(torch.float32)
+        torch.set_grad_enabled(True)
 
 
 def grade_answer(assignment: str, answer: Answer) -> dict[str, CellResult]:

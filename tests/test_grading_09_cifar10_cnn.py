@@ -56,7 +56,7 @@ def conv_bn(c_in, c_out, pool=False):
 
 
 class CifarNet(nn.Module):
-    def __init__(self, widths=(24, 48, 96, 192), num_classes=10):
+    def __init__(self, widths=(32, 64, 128, 256), num_classes=10):
         super().__init__()
         a, b, c, d = widths
         self.prep = conv_bn(3, a)
@@ -195,7 +195,7 @@ class Residual(nn.Module):
 
 
 class CifarNet(nn.Module):
-    def __init__(self, widths=(24, 48, 96, 192), num_classes=10):
+    def __init__(self, widths=(32, 64, 128, 256), num_classes=10):
         super().__init__()
         a, b, c, d = widths
         self.prep, self.layer1, self.res1 = ConvBlock(3, a), ConvBlock(a, b, pool=True), Residual(b)
@@ -245,7 +245,8 @@ RIGHT = [
     ("cifar_loaders", "drop_last=True on the training loader", {
         "make_loader(x_train, train.labels, batch_size, shuffle=True, seed=seed)":
             "torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.tensor(x_train, dtype=torch.float32), "
-            "torch.tensor(train.labels)), batch_size=batch_size, shuffle=True, drop_last=True)"}, None),
+            "torch.tensor(train.labels)), batch_size=batch_size, shuffle=True, drop_last=True, "
+            "generator=torch.Generator().manual_seed(seed))"}, None),
     ("cifar_loaders", "augment (zero padding), then normalise each batch", None, NORMALISE_AFTER),
     ("cifar_net", "blocks as small modules, the addition inside the residual block, torch.amax", None,
      CIFAR_NET_MODULES),
@@ -254,10 +255,10 @@ RIGHT = [
         "    optimizer.zero_grad()\n": "",
         "    return loss.item()": "    optimizer.zero_grad(set_to_none=False)\n    return loss.item()"}, None),
     ("train_step", "float(loss)", {"return loss.item()": "return float(loss)"}, None),
-    ("train_step", "the loss tensor itself", {"return loss.item()": "return loss"}, None),
+    ("train_step", "the loss tensor, detached", {"return loss.item()": "return loss.detach()"}, None),
     ("evaluate", "torch.inference_mode()", {"torch.no_grad()": "torch.inference_mode()"}, None),
     ("evaluate", "a summed loss divided by the number of examples", {
-        "loss_fn(logits, y).item() * len(y)": "F.cross_entropy(logits, y, reduction='sum').item()"}, None),
+        "loss_fn(logits, y).item() * len(y)": "loss_fn(logits, y).item() * logits.shape[0]"}, None),
 ]
 
 
@@ -312,7 +313,8 @@ WRONG = [
     ("cifar_loaders", "shifts without mirror images", {"flip=True, seed=seed)": "flip=False, seed=seed)"}, None,
      "mirrored"),
     ("cifar_loaders", "shifts of at most 2 pixels", {"shift=4, flip=True": "shift=2, flip=True"}, None,
-     "at most 2 pixels"),
+     "from -2 to 2 pixels"),
+    ("cifar_loaders", "the seed ignored", {"shuffle=True, seed=seed": "shuffle=True"}, None, "same order"),
     ("cifar_loaders", "train.images normalised in place", {
         "    x_train = (train.images - mean) / std\n": "    train.images -= mean\n    train.images /= std\n"
                                                        "    x_train = train.images\n"}, None, "changed its input"),
@@ -349,6 +351,12 @@ WRONG = [
     ("evaluate", "the accuracy in percent", {"correct / count": "100 * correct / count"}, None, "percent"),
     ("evaluate", "no torch.no_grad()", {"    with torch.no_grad():\n": "    if True:\n"}, None,
      "gradients enabled"),
+    ("evaluate", "gradients switched off for good",
+     {"    with torch.no_grad():\n": "    torch.set_grad_enabled(False)\n    if True:\n"}, None, "switched off"),
+    ("evaluate", "a cross-entropy of its own", {"loss_fn(logits, y)": "F.cross_entropy(logits, y)"}, None,
+     "loss_fn"),
+    ("train_step", "the loss tensor attached to the graph", {"return loss.item()": "return loss"}, None,
+     "attached to the graph"),
 ]
 
 

@@ -102,7 +102,7 @@ def _tiny_cifar(n: int, seed: int) -> Any:
 def _known_stats(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The statistics of :func:`_tiny_cifar`'s images, known by construction (it stands in for your
     channel_stats here, so that this check judges cifar_loaders alone)."""
-    return CENTRE.copy(), SPREAD.copy()
+    return CENTRE.astype(images.dtype), SPREAD.astype(images.dtype)
 
 
 def _epoch(loader: Any, name: str, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -113,6 +113,10 @@ def _epoch(loader: Any, name: str, batch_size: int) -> tuple[np.ndarray, np.ndar
         x, y = _pair(batch, f"a batch of the {name}")
         expect_type(x, torch.Tensor, f"the images of a batch of the {name}")
         expect_shape(x, (None, 3, 32, 32), f"the images of a batch of the {name}")
+        if x.dtype != torch.float32 or getattr(y, "dtype", None) != torch.int64:
+            raise CheckFailed(f"the {name} yields images of dtype {x.dtype} and labels of type "
+                              f"{getattr(y, 'dtype', type(y).__name__)}; the network needs float32 images and the "
+                              "loss int64 labels (cast the normalised images with np.float32).")
         if len(x) > batch_size or len(y) != len(x):
             raise CheckFailed(f"a batch of the {name} holds {len(x)} images and {len(y)} labels; it should hold at "
                               f"most batch_size = {batch_size} of each.")
@@ -181,7 +185,7 @@ def check_cifar_net(CifarNet: Callable[..., Any]) -> None:  # noqa: N803 (a clas
             model = call_quietly(CifarNet, **kwargs)
         except TypeError as error:
             raise CheckFailed(f"{label} could not be built ({error}); the task asks for "
-                              "__init__(self, widths=(24, 48, 96, 192), num_classes=10).") from None
+                              "__init__(self, widths=(32, 64, 128, 256), num_classes=10).") from None
         expect_type(model, torch.nn.Module, label)
         for name in BLOCKS:
             if not isinstance(getattr(model, name, None), torch.nn.Module):
@@ -229,6 +233,9 @@ def check_train_step(train_step: Callable[..., Any]) -> None:
     for _ in range(5):
         loss = call_quietly(train_step, model, x, y, opt, torch.nn.CrossEntropyLoss(), torch.device("cpu"),
                             scheduler)
+        if isinstance(loss, torch.Tensor) and loss.requires_grad:
+            raise CheckFailed(f"{task} returns a tensor still attached to the graph; return loss.item(), a Python "
+                              "float.")
         losses.append(float(expect_shape(loss, (), f"the value returned by {task}")))
     expect_unchanged(task, before, {"x": x.numpy(), "y": y.numpy()})
     if not model.training:
@@ -260,8 +267,15 @@ def check_evaluate(evaluate: Callable[..., Any]) -> None:
 
     y = torch.tensor([3, 1, 3, 3, 0, 9, 3, 2, 3, 3, 5])
     loader = DataLoader(TensorDataset(torch.rand(len(y), 3, 4, 4), y), batch_size=4)
-    loss, acc = _pair(call_quietly(evaluate, AlwaysThree(), loader, torch.nn.CrossEntropyLoss(),
-                                   torch.device("cpu")), f"{task}(model, loader, loss_fn, device)")
+    try:
+        result = call_quietly(evaluate, AlwaysThree(), loader, torch.nn.CrossEntropyLoss(), torch.device("cpu"))
+    finally:
+        left_off = not torch.is_grad_enabled()
+        torch.set_grad_enabled(True)
+    if left_off:
+        raise CheckFailed(f"{task} leaves gradients switched off after it returns, and training then fails: use "
+                          "`with torch.no_grad():` instead of torch.set_grad_enabled(False).")
+    loss, acc = _pair(result, f"{task}(model, loader, loss_fn, device)")
     loss = expect_shape(loss, (), f"the mean loss returned by {task}")
     acc = expect_shape(acc, (), f"the accuracy returned by {task}")
     expect_close(acc, 6 / 11, "the accuracy of a classifier that always says 3 (6 of 11 labels are 3)",
@@ -271,4 +285,12 @@ def check_evaluate(evaluate: Callable[..., Any]) -> None:
     expect_close(loss, (6 * right + 5 * wrong) / 11, "the mean loss of the same classifier (batches of 4, 4 and 3)",
                  hint="weight each batch's mean loss by its number of examples, then divide by the number of "
                       "examples (the last batch is smaller).")
-    passed("evaluate: the mean loss over the examples and the accuracy as a fraction")
+    def half_cross_entropy(scores, labels):
+        return 0.5 * torch.nn.functional.cross_entropy(scores, labels)
+
+    halves = _pair(call_quietly(evaluate, AlwaysThree(), loader, half_cross_entropy, torch.device("cpu")),
+                   f"{task}(model, loader, loss_fn, device)")[0]
+    expect_close(halves, 0.5 * (6 * right + 5 * wrong) / 11, "the mean loss with a loss_fn that halves the "
+                 "cross-entropy", hint="compute the loss with the `loss_fn` argument (the notebook's has label "
+                                       "smoothing), not with a cross-entropy of your own.")
+    passed("evaluate: the mean loss over the examples with the given loss_fn, and the accuracy as a fraction")

@@ -122,6 +122,14 @@ def _images(n: int, centre: list[float], spread: list[float], seed: int) -> Imag
     return ImageData(images, np.arange(n, dtype=np.int64), "synthetic", "grading")
 
 
+def _stats_like_images(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`channel_stats_oracle` in the images' own dtype (float32 here): the stand-in for the student's
+    channel_stats while the loaders are graded, so that loaders which do not cast the statistics yield float32
+    images here exactly as they do in the notebook."""
+    mean, std = channel_stats_oracle(images)
+    return mean.astype(images.dtype), std.astype(images.dtype)
+
+
 def _normalised(images: np.ndarray, stats_of: np.ndarray) -> np.ndarray:
     mean, std = channel_stats_oracle(stats_of)
     return (images.astype(np.float64) - mean[:, None, None]) / std[:, None, None]
@@ -155,6 +163,34 @@ def _matching_transform(out: np.ndarray, source: np.ndarray, vertical: bool = Fa
     return found
 
 
+BORDERS = {"zeros": ("constant", None), "zeros before normalising": ("constant", "raw"), "the reflected edge":
+           ("reflect", None), "the mirrored edge": ("symmetric", None), "the repeated edge": ("edge", None)}
+
+
+def _border_fill(out: np.ndarray, source: np.ndarray, moves: np.ndarray, raw_zero: np.ndarray) -> list[str | None]:
+    """For each image of ``out`` (n, C, H, W), shifted and mirrored from ``source`` as ``moves`` (indices of
+    :func:`_candidates`) says, the name of the fill of :data:`BORDERS` its shifted-in border matches, or None.
+    ``raw_zero`` (C,): where a black pixel lands after normalising (augmentation before normalisation)."""
+    fills = []
+    for image, src, k in zip(out, source, moves):
+        flip, dy, dx = _candidates()[k]
+        src = src[:, :, ::-1] if flip else src
+        height, width = src.shape[1:]
+        found = None
+        for name, (mode, value) in BORDERS.items():
+            pad = ((0, 0), (SHIFT, SHIFT), (SHIFT, SHIFT))
+            if mode == "constant" and value == "raw":
+                padded = np.stack([np.pad(channel, SHIFT, constant_values=z) for channel, z in zip(src, raw_zero)])
+            else:
+                padded = np.pad(src, pad, mode=mode)
+            want = padded[:, SHIFT + dy:SHIFT + dy + height, SHIFT + dx:SHIFT + dx + width]
+            if np.all(np.abs(image - want) <= ATOL + ATOL * np.abs(want)):
+                found = name
+                break
+        fills.append(found)
+    return fills
+
+
 def _epoch(loader: Any, name: str, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
     """The images (float64) and labels of one pass over ``loader``, the batches checked for shape and size."""
     xs, ys = [], []
@@ -164,6 +200,14 @@ def _epoch(loader: Any, name: str, batch_size: int) -> tuple[np.ndarray, np.ndar
             if not isinstance(x, torch.Tensor) or x.ndim != 4 or tuple(x.shape[1:]) != (3, 32, 32):
                 raise CheckFailed(f"cifar_loaders: the {name} should yield images as a tensor of shape "
                                   f"(B, 3, 32, 32), found {type(x).__name__} {tuple(getattr(x, 'shape', ()))}.")
+            if x.dtype != torch.float32:
+                raise CheckFailed(f"cifar_loaders: the {name} yields images of dtype {x.dtype}; the network's weights "
+                                  "are float32, so the images must be float32 too (cast the statistics or the "
+                                  "normalised arrays with np.float32).")
+            if not isinstance(y, torch.Tensor) or y.dtype != torch.int64:
+                raise CheckFailed(f"cifar_loaders: the {name} yields labels of type "
+                                  f"{getattr(y, 'dtype', type(y).__name__)}; the loss needs a tensor of int64 classes "
+                                  "(keep the labels as they are in the data).")
             if not 0 < len(x) <= batch_size or len(y) != len(x):
                 raise CheckFailed(f"cifar_loaders: a batch of the {name} holds {len(x)} images and {len(y)} labels; "
                                   f"batches should hold batch_size = {batch_size} examples (the last may be smaller).")
@@ -234,6 +278,14 @@ def _check_train_epoch(task: str, x: np.ndarray, y: np.ndarray, train: ImageData
         raise CheckFailed(f"{task}: {int(np.sum(found < 0))} of {len(y)} augmented training images (the first is "
                           f"training image {first}) are not a shifted and possibly mirrored copy of the normalised "
                           f"training image. Hint: {hint}")
+    mean, std = channel_stats_oracle(train.images)
+    fills = _border_fill(x, want, found, -mean / std)
+    if None in fills:
+        first = int(y[fills.index(None)])
+        raise CheckFailed(f"{task}: {fills.count(None)} of {len(y)} shifted training images (the first is training "
+                          f"image {first}) bring in a border that is not filled with zeros (nor with the image's own "
+                          "edge): a shift must not wrap the opposite side of the image around (torch.roll does). "
+                          f"Hint: Augmented(loader, shift={SHIFT}, flip=True, seed=seed).")
     return found
 
 
@@ -255,7 +307,7 @@ def grade_cifar_loaders(cifar_loaders: Callable[..., Any], channel_stats: Any = 
         return {"train.images": train.images, "train.labels": train.labels, "test.images": test.images,
                 "test.labels": test.labels}
 
-    with stand_in_for(cifar_loaders, "channel_stats", channel_stats_oracle):
+    with stand_in_for(cifar_loaders, "channel_stats", _stats_like_images):
         for augment, batch_size in ((True, 16), (False, 24)):
             loaders = _pair(call_quietly(cifar_loaders, train, test, batch_size, augment=augment, seed=913),
                             f"{task}(train, test, {batch_size}, augment={augment})")
@@ -268,17 +320,19 @@ def grade_cifar_loaders(cifar_loaders: Callable[..., Any], channel_stats: Any = 
                 drawn = np.array(_candidates())[np.concatenate(moves)]  # (mirrored, dy, dx) of every image
                 moved = float(np.mean(np.any(drawn != 0, axis=1)))
                 mirrored = float(np.mean(drawn[:, 0]))
-                reach = int(np.abs(drawn[:, 1:]).max())
                 use = f"Augmented(loader, shift={SHIFT}, flip=True, seed=seed)"
                 if moved < 0.3:
                     raise CheckFailed(f"{task}: only {100 * moved:.0f} % of the augmented training images are shifted "
                                       f"or mirrored. Hint: with augment=True wrap the training loader in {use}.")
-                if mirrored < 0.1:
+                if not 0.25 <= mirrored <= 0.75:  # 128 draws: a fair coin leaves this band once in 10^8
                     raise CheckFailed(f"{task}: {100 * mirrored:.0f} % of the augmented training images are mirrored; "
-                                      f"about half should be (flip=True). Hint: {use}.")
-                if reach < SHIFT:
-                    raise CheckFailed(f"{task}: the augmented training images are shifted by at most {reach} pixels; "
-                                      f"shifts of up to {SHIFT} pixels are asked for. Hint: {use}.")
+                                      f"about half should be (probability 1/2). Hint: {use}.")
+                for axis, what in ((1, "down and up"), (2, "right and left")):
+                    low, high = int(drawn[:, axis].min()), int(drawn[:, axis].max())
+                    if (low, high) != (-SHIFT, SHIFT):  # 128 draws from -4..4 miss an end once in 10^6
+                        raise CheckFailed(f"{task}: the shifts {what} of the augmented training images range from "
+                                          f"{low} to {high} pixels; up to {SHIFT} pixels in each direction are asked "
+                                          f"for (-{SHIFT} to {SHIFT}). Hint: {use}.")
                 (x1, y1), (x2, y2) = epochs
                 _, i1, i2 = np.intersect1d(y1, y2, return_indices=True)
                 if np.array_equal(x1[i1], x2[i2]):
@@ -287,6 +341,27 @@ def grade_cifar_loaders(cifar_loaders: Callable[..., Any], channel_stats: Any = 
             elif all(np.array_equal(y, np.arange(len(y))) for _, y in epochs):
                 raise CheckFailed(f"{task}: the training loader gives the images in their stored order; reshuffle it "
                                   "every epoch (make_loader(..., shuffle=True, seed=seed)).")
+            if np.array_equal(epochs[0][1], epochs[1][1]):
+                raise CheckFailed(f"{task}: the training loader gives the images in the same order in two passes; it "
+                                  "should reshuffle them every epoch (make_loader(..., shuffle=True, seed=seed)).")
+        _check_seed(cifar_loaders, train, test)
+
+
+def _check_seed(cifar_loaders: Callable[..., Any], train: ImageData, test: ImageData) -> None:
+    """The same ``seed`` gives the same first epoch of the training loader; another seed another order."""
+    task = "cifar_loaders"
+    firsts = []
+    for seed in (913, 913, 914):
+        loader = _pair(call_quietly(cifar_loaders, train, test, 16, augment=True, seed=seed), task)[0]
+        firsts.append(_epoch(loader, "training loader", 16))
+    (x1, y1), (x2, y2), (_, y3) = firsts
+    if not (np.array_equal(y1, y2) and np.allclose(x1, x2, atol=ATOL)):
+        raise CheckFailed(f"{task}: two calls with the same seed give different training batches; draw the order and "
+                          "the augmentation from generators seeded with `seed` (make_loader(..., seed=seed), "
+                          "Augmented(..., seed=seed)) so that a run can be repeated.")
+    if np.array_equal(y1, y3):
+        raise CheckFailed(f"{task}: seeds 913 and 914 give the training images in the same order; shuffle with "
+                          "the `seed` argument (make_loader(..., shuffle=True, seed=seed)).")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -294,6 +369,7 @@ def grade_cifar_loaders(cifar_loaders: Callable[..., Any], channel_stats: Any = 
 # ---------------------------------------------------------------------------------------------------------------
 
 BLOCKS = ("prep", "layer1", "res1", "layer2", "layer3", "res3")
+DEFAULT_WIDTHS = (32, 64, 128, 256)
 POOLED = ("layer1", "layer2", "layer3")
 BLOCK_HINTS = {
     "prep": "conv 3x3 (3 -> a, padding 1, bias=False), BatchNorm2d(a), ReLU.",
@@ -418,6 +494,9 @@ def grade_cifar_net(CifarNet: Callable[..., Any]) -> None:  # noqa: N803 (a clas
         if not isinstance(model, nn.Module):
             raise CheckFailed(f"{label} should be an nn.Module, but it is a value of type {type(model).__name__}.")
         widths, classes = kwargs.get("widths") or _default_widths(model, label), kwargs.get("num_classes", 10)
+        if not kwargs and widths != DEFAULT_WIDTHS:
+            raise CheckFailed(f"{label} builds the widths {widths}; the task's default is widths={DEFAULT_WIDTHS}, "
+                              "the recipe's network.")
         layers = _block_layers(model, label, widths)
         fc = getattr(model, "fc", None)
         if not isinstance(fc, nn.Linear) or fc.bias is None:
@@ -539,6 +618,10 @@ def grade_train_step(train_step: Callable[..., Any]) -> None:
         args = (model, x, y, opt, loss_fn, CPU) + ((scheduler,) if use else ())
         got = call_quietly(train_step, *args)
         expect_unchanged(task, before, {"x": x.numpy(), "y": y.numpy()})
+        if isinstance(got, torch.Tensor) and got.requires_grad:
+            raise CheckFailed(f"{task} returns the loss as a tensor still attached to the graph (it keeps the whole "
+                              "graph of the batch alive, and the training loop cannot average it): return "
+                              "loss.item(), a Python float.")
         if not model.training:
             raise CheckFailed(f"{task}: after {label} the model is in evaluation mode; call model.train() first "
                               "(batch norm uses the batch's statistics while training).")
@@ -570,8 +653,9 @@ def _snapshot(model: nn.Module, *tensors: torch.Tensor) -> dict[str, np.ndarray]
 @one_thread
 def grade_evaluate(evaluate: Callable[..., Any]) -> None:
     """A network with dropout and batch norm (random running statistics), handed over in training mode, in batches
-    of 32, 150 and 7 of 150 examples: the mean cross-entropy over the examples and the accuracy (a fraction) of its
-    evaluation-mode outputs, without gradients, the model and the data unchanged."""
+    of 32, 150 and 7 of 150 examples: the mean of the given loss (cross-entropy with label smoothing 0.1) over the
+    examples and the accuracy (a fraction) of its evaluation-mode outputs, without gradients and with gradients
+    switched back on afterwards, the model and the data unchanged."""
     task = "evaluate"
     gen = torch.Generator().manual_seed(951)
     torch.manual_seed(952)
@@ -587,13 +671,23 @@ def grade_evaluate(evaluate: Callable[..., Any]) -> None:
     y = logits.argmax(1)
     y[::3] = (y[::3] + 1) % 10
     want_acc = (logits.argmax(1) == y).double().mean().item()
-    want_loss = F.cross_entropy(logits, y).item()  # the mean over the examples
-    loss_fn = nn.CrossEntropyLoss()
+    want_loss = F.cross_entropy(logits, y, label_smoothing=0.1).item()  # the mean over the examples
+    plain_loss = F.cross_entropy(logits, y).item()
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)  # the notebook's: a loss computed another way shows
     for batch_size in (32, 150, 7):
         model = GradRecorder(net)
         model.train()
         before = _snapshot(model, x, y)
-        result = call_quietly(evaluate, model, DataLoader(TensorDataset(x, y), batch_size=batch_size), loss_fn, CPU)
+        try:
+            result = call_quietly(evaluate, model, DataLoader(TensorDataset(x, y), batch_size=batch_size), loss_fn,
+                                  CPU)
+        finally:
+            left_off = not torch.is_grad_enabled()
+            torch.set_grad_enabled(True)
+        if left_off:
+            raise CheckFailed(f"{task} leaves gradients switched off for everything that runs after it (training "
+                              "then fails): use `with torch.no_grad():`, which switches them back on at its end, "
+                              "rather than torch.set_grad_enabled(False).")
         loss, acc = _pair(result, f"{task}(model, loader, loss_fn, device)")
         where = f"on a network with dropout and batch norm (batch size {batch_size} for 150 examples)"
         acc = float(expect_shape(acc, (), f"the accuracy returned by {task}"))
@@ -601,7 +695,11 @@ def grade_evaluate(evaluate: Callable[..., Any]) -> None:
             raise CheckFailed(f"{task} returns the accuracy in percent; return a fraction in [0, 1].")
         expect_close(acc, want_acc, f"the accuracy returned by {task} {where}", rtol=1e-6,
                      hint="model.eval() switches dropout off and makes batch norm use its running statistics.")
-        expect_close(expect_shape(loss, (), f"the mean loss returned by {task}"), want_loss,
+        loss = expect_shape(loss, (), f"the mean loss returned by {task}")
+        if np.isclose(float(loss), plain_loss, rtol=1e-5):
+            raise CheckFailed(f"{task} computes a loss of its own instead of calling the `loss_fn` it is given (here "
+                              "the notebook's cross-entropy with label smoothing 0.1, whose values differ).")
+        expect_close(loss, want_loss,
                      f"the mean loss returned by {task} {where}", rtol=1e-5,
                      hint="the mean over the examples: add loss_fn(...) times the batch's size over the batches and "
                           "divide by the number of examples (the mean of the batch means differs when the last batch "

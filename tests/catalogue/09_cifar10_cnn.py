@@ -2,6 +2,35 @@
 
 from instructor.catalogue import right, wrong
 
+
+def hand_augmented(image: str = "padded[i, :, dy:dy + 32, dx:dx + 32]", pad: str = "F.pad(xb, (4, 4, 4, 4))",
+                   offsets: int = 9, mirror: str = "0.5") -> str:
+    """cifar_loaders with augmentation written by hand: each image ``image`` of the ``pad``-ded batch at offsets
+    dy, dx drawn from 0..``offsets`` - 1, mirrored when a uniform draw is below ``mirror``."""
+    return ("mean, std = channel_stats(train.images)\n"
+            "mean = torch.as_tensor(np.asarray(mean, dtype=np.float32)).reshape(1, -1, 1, 1)\n"
+            "std = torch.as_tensor(np.asarray(std, dtype=np.float32)).reshape(1, -1, 1, 1)\n"
+            "x_train = (torch.as_tensor(train.images) - mean) / std\n"
+            "x_test = (torch.as_tensor(test.images) - mean) / std\n"
+            "train_loader = make_loader(x_train, train.labels, batch_size, shuffle=True, seed=seed)\n"
+            "test_loader = make_loader(x_test, test.labels, batch_size)\n"
+            "if not augment:\n    return train_loader, test_loader\n"
+            "gen = torch.Generator().manual_seed(seed)\n\n"
+            "class Cropped:\n"
+            "    dataset = train_loader.dataset\n"
+            "    def __len__(self):\n        return len(train_loader)\n"
+            "    def __iter__(self):\n"
+            "        for xb, yb in train_loader:\n"
+            f"            padded = {pad}\n"
+            "            out = torch.empty_like(xb)\n"
+            "            for i in range(len(xb)):\n"
+            f"                dy, dx = torch.randint(0, {offsets}, (2,), generator=gen).tolist()\n"
+            f"                img = {image}\n"
+            f"                out[i] = img.flip(-1) if torch.rand(1, generator=gen).item() < {mirror} else img\n"
+            "            yield out, yb\n\n"
+            "return Cropped(), test_loader")
+
+
 WRONG = [
     # channel statistics
     wrong("channel_stats", "one mean and std over all channels together", "test_channel_stats",
@@ -65,6 +94,32 @@ WRONG = [
                "            flip = torch.rand(len(xb), generator=gen) < 0.5\n"
                "            yield torch.where(flip[:, None, None, None], xb.flip(-2), xb), yb\n\n"
                "return UpsideDown(), test_loader"),
+    wrong("cifar_loaders", "shifts that wrap around (torch.roll): the border is the image's other side",
+          "test_cifar_loaders", body=hand_augmented(image="torch.roll(xb[i], shifts=(dy - 4, dx - 4), dims=(1, 2))")),
+    wrong("cifar_loaders", "one-sided shifts: crops at offsets 0..4 of the padded image move it by -4..0 only",
+          "test_cifar_loaders", body=hand_augmented(offsets=5)),
+    wrong("cifar_loaders", "randint(0, 8): shifts of -4..3, never 4 to the right or down", "test_cifar_loaders",
+          body=hand_augmented(offsets=8)),
+    wrong("cifar_loaders", "every training image mirrored (probability 1, not 1/2)", "test_cifar_loaders",
+          body=hand_augmented(mirror="2.0")),
+    wrong("cifar_loaders", "one fixed permutation: the order never reshuffled between epochs", "test_cifar_loaders",
+          replace={"train_loader = make_loader((train.images - mean) / std, train.labels, batch_size, shuffle=True, "
+                   "seed=seed)": "order = np.random.default_rng(seed).permutation(len(train.images))\n"
+                                 "    train_loader = make_loader(((train.images - mean) / std)[order], "
+                                 "train.labels[order], batch_size)"}),
+    wrong("cifar_loaders", "the seed ignored: shuffled and augmented with the default seed 0", "test_cifar_loaders",
+          replace={"shuffle=True, seed=seed": "shuffle=True", "flip=True, seed=seed": "flip=True"}),
+    wrong("cifar_loaders", "float64 image tensors (the network's weights are float32)", "test_cifar_loaders",
+          body="from torch.utils.data import DataLoader, TensorDataset\n"
+               "mean, std = channel_stats(train.images)\n"
+               "mean = np.asarray(mean).reshape(1, -1, 1, 1)\nstd = np.asarray(std).reshape(1, -1, 1, 1)\n"
+               "x_train = torch.as_tensor(((train.images - mean) / std).astype(np.float64))\n"
+               "x_test = torch.as_tensor(((test.images - mean) / std).astype(np.float64))\n"
+               "train_loader = DataLoader(TensorDataset(x_train, torch.as_tensor(train.labels)), batch_size, "
+               "shuffle=True, generator=torch.Generator().manual_seed(seed))\n"
+               "test_loader = DataLoader(TensorDataset(x_test, torch.as_tensor(test.labels)), batch_size)\n"
+               "if augment:\n    train_loader = Augmented(train_loader, shift=4, flip=True, seed=seed)\n"
+               "return train_loader, test_loader"),
     # the network
     wrong("cifar_net", "no residual additions", "test_cifar_net",
           replace={"x = x + self.res1(x)": "x = self.res1(x)", "x = x + self.res3(x)": "x = self.res3(x)"},
@@ -84,6 +139,9 @@ WRONG = [
           keeps=("test_train_step", "test_evaluate")),
     wrong("cifar_net", "a ReLU on the scores", "test_cifar_net",
           replace={"return self.fc(x)": "return F.relu(self.fc(x))"}),
+    wrong("cifar_net", "Page's widths (64, 128, 256, 512) as the default", "test_cifar_net",
+          replace={"def __init__(self, widths=(32, 64, 128, 256), num_classes=10):":
+                   "def __init__(self, widths=(64, 128, 256, 512), num_classes=10):"}),
     # one training step
     wrong("train_step", "no zero_grad: gradients pile up over the steps", "test_train_step",
           replace={"optimizer.zero_grad()\n": ""}),
@@ -99,6 +157,8 @@ WRONG = [
           replace={"loss = loss_fn(model(x), y)": "loss = F.cross_entropy(model(x), y)"}),
     wrong("train_step", "no optimizer step", "test_train_step",
           replace={"optimizer.step()\n": ""}),
+    wrong("train_step", "returns the loss tensor, still attached to the graph", "test_train_step",
+          replace={"return loss.item()": "return loss"}),
     # evaluation
     wrong("evaluate", "no model.eval(): batch norm uses the batch's statistics", "test_evaluate",
           replace={"model.eval()\n": ""}),
@@ -119,6 +179,10 @@ WRONG = [
           keeps=("test_train_step",)),
     wrong("evaluate", "only the first batch", "test_evaluate",
           replace={"        total += len(y)\n": "        total += len(y)\n        break\n"}),
+    wrong("evaluate", "F.cross_entropy instead of the loss_fn it is given (label smoothing dropped)", "test_evaluate",
+          replace={"loss_fn(scores, y)": "F.cross_entropy(scores, y)"}),
+    wrong("evaluate", "torch.set_grad_enabled(False) as a statement: gradients stay off after it", "test_evaluate",
+          replace={"with torch.no_grad():": "torch.set_grad_enabled(False)\nif True:"}),
     # the quick run learns nothing when the optimizer never steps, so the performance cell loses too
     wrong("train_step", "returns before the optimizer's step (nothing is learned)", ("test_train_step",
                                                                                      "test_p2_performance"),
@@ -136,28 +200,9 @@ RIGHT = [
                "std = np.array([images[:, c].astype(np.float64).std() for c in range(images.shape[1])])\n"
                "return mean, std"),
     right("cifar_loaders", "augmentation written by hand: reflect padding, random crops and flips on tensors",
-          body="mean, std = channel_stats(train.images)\n"
-               "mean = torch.as_tensor(np.asarray(mean, dtype=np.float32)).reshape(1, -1, 1, 1)\n"
-               "std = torch.as_tensor(np.asarray(std, dtype=np.float32)).reshape(1, -1, 1, 1)\n"
-               "x_train = (torch.as_tensor(train.images) - mean) / std\n"
-               "x_test = (torch.as_tensor(test.images) - mean) / std\n"
-               "train_loader = make_loader(x_train, train.labels, batch_size, shuffle=True, seed=seed)\n"
-               "test_loader = make_loader(x_test, test.labels, batch_size)\n"
-               "if not augment:\n    return train_loader, test_loader\n"
-               "gen = torch.Generator().manual_seed(seed)\n\n"
-               "class Cropped:\n"
-               "    dataset = train_loader.dataset\n"
-               "    def __len__(self):\n        return len(train_loader)\n"
-               "    def __iter__(self):\n"
-               "        for xb, yb in train_loader:\n"
-               "            padded = F.pad(xb, (4, 4, 4, 4), mode='reflect')\n"
-               "            out = torch.empty_like(xb)\n"
-               "            for i in range(len(xb)):\n"
-               "                dy, dx = torch.randint(0, 9, (2,), generator=gen).tolist()\n"
-               "                img = padded[i, :, dy:dy + 32, dx:dx + 32]\n"
-               "                out[i] = img.flip(-1) if torch.rand(1, generator=gen).item() < 0.5 else img\n"
-               "            yield out, yb\n\n"
-               "return Cropped(), test_loader"),
+          body=hand_augmented(pad="F.pad(xb, (4, 4, 4, 4), mode='reflect')")),
+    right("cifar_loaders", "augmentation written by hand: the edge repeated (replicate padding)",
+          body=hand_augmented(pad="F.pad(xb, (4, 4, 4, 4), mode='replicate')")),
     right("cifar_loaders", "drop_last on the training loader, a shuffled test loader",
           body="from torch.utils.data import DataLoader, TensorDataset\n"
                "mean, std = channel_stats(train.images)\n"
