@@ -109,10 +109,11 @@ def _pad_oracle(sequences: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch
 
 
 def grade_build_vocab(build_vocab: Fn) -> None:
-    """Three sets of random sentences (seed 701), Spanish characters and spaces included."""
+    """Three sets of random sentences (seed 701), Spanish characters, spaces and an upper-case letter included
+    (kept as it is: the symbols are the characters as they occur)."""
     rng = np.random.default_rng(701)
     for _ in range(3):
-        sentences = ["".join(rng.choice(list("abcdefgh .?ñé"), size=int(rng.integers(1, 9)))) for _ in range(5)]
+        sentences = ["".join(rng.choice(list("abcdefgh .?ñéA"), size=int(rng.integers(1, 9)))) for _ in range(5)]
         got = _call("build_vocab", build_vocab, (sentences,), ("sentences",))
         want = _vocab_oracle(sentences)
         if not isinstance(got, Mapping) or dict(got) != want:
@@ -120,11 +121,12 @@ def grade_build_vocab(build_vocab: Fn) -> None:
 
 
 def grade_encode(encode: Fn) -> None:
-    """Random sentences (seed 702) with known and unknown characters; the vocabulary must stay as it was."""
+    """Random sentences (seed 702) with known and unknown characters (an upper-case X is unknown, not x); the
+    vocabulary must stay as it was."""
     stoi = {"<pad>": 0, "<s>": 1, "</s>": 2, "<unk>": 3, "x": 4, "y": 5, " ": 6, "ñ": 7}
     rng = np.random.default_rng(702)
     for _ in range(5):
-        sentence = "".join(rng.choice(list("xy ñz"), size=int(rng.integers(0, 10))))
+        sentence = "".join(rng.choice(list("xy ñzX"), size=int(rng.integers(0, 10))))
         got = _call("encode", encode, (sentence, stoi), ("sentence", "stoi"))
         want = _encode_oracle(sentence, stoi)
         if _as_ids([got], "encode")[0] != want:
@@ -182,7 +184,8 @@ def _padded_source(batch: int, width: int, vocab: int, lengths: list[int], gener
 
 def grade_encoder(Encoder: type) -> None:  # noqa: N803 (a class is passed)
     """Each sentence alone through the encoder's own embedding and LSTM (the oracle) against the padded batch;
-    a batch padded beyond its longest sentence; dropout on the embeddings and on the outputs in training mode."""
+    a batch padded beyond its longest sentence; dropout on the embeddings and on the outputs in training mode, not
+    on the final state, and none in evaluation mode."""
     task = "Encoder"
     torch.manual_seed(704)
     encoder = call_quietly(Encoder, 15, 10, 0.0).eval()
@@ -218,9 +221,18 @@ def grade_encoder(Encoder: type) -> None:  # noqa: N803 (a class is passed)
     if zeroed <= 0.2:
         raise CheckFailed(f"in training mode with dropout 0.5 about half of the encoder's outputs should be zero, but "
                           f"{100 * zeroed:.0f} % are: apply dropout to the LSTM outputs too")
+    with torch.no_grad():
+        _, (h, c) = _call(task, dropping, (src, lengths), ("src", "lengths"))
+    if max((h == 0).float().mean().item(), (c == 0).float().mean().item()) > 0.1:
+        raise CheckFailed("in training mode the encoder's final states h and c have entries set to zero: dropout "
+                          "belongs on the embeddings and on the outputs only, not on the state passed to the decoder")
     dropping.eval()
     with torch.no_grad():
         evaluated, _ = _call(task, dropping, (src, lengths), ("src", "lengths"))
+        again, _ = _call(task, dropping, (src, lengths), ("src", "lengths"))
+    if not torch.equal(evaluated, again):
+        raise CheckFailed("in evaluation mode (model.eval()) the encoder gives different outputs for the same batch: "
+                          "dropout must be off there (nn.Dropout, or F.dropout(..., training=self.training))")
     kept = real & (first != 0)
     if torch.allclose(first[kept].detach() * 0.5, evaluated[kept], atol=1e-6):
         raise CheckFailed("in training mode the encoder's embeddings should be dropped out too (dropout before the "
@@ -295,7 +307,8 @@ def _decoder_with_oracle_attention(Decoder: type, vocab: int, hidden: int, dropo
 
 def grade_decoder(Decoder: type) -> None:  # noqa: N803
     """With and without attention (the oracle's, seed 706): logits, final state and attention weights against the
-    LSTM equations and the attention formula; then dropout on the outputs in training mode (seed 707)."""
+    LSTM equations and the attention formula; then dropout (seed 707): none in evaluation mode, on about half of
+    what reaches the generator and on the embeddings in training mode."""
     task = "Decoder"
     names = ("tgt_in", "state", "encoder_outputs", "src_mask")
     for use in (False, True):
@@ -323,21 +336,35 @@ def grade_decoder(Decoder: type) -> None:  # noqa: N803
             expect_close(weights, want_p.numpy(), "decoder attention weights", atol=1e-5)
         elif weights is not None:
             raise CheckFailed("the vanilla decoder should return None as attention")
-    # Dropout on the outputs (the seed: on the embeddings and the final outputs). With the LSTM's input weights at
-    # zero, dropout on the embeddings cannot change the logits, so training mode differs from evaluation mode only
-    # through dropout applied after the LSTM.
+    # Dropout (the seed: on the embeddings and on the final outputs). The generator reads its inputs straight through
+    # (identity on the first 8 logits), so half of them are zero in training mode when dropout acts on the outputs
+    # that reach it; with dropout on the embeddings too, the kept ones differ from twice the evaluation outputs.
     for use in (False, True):
+        kind = "with" if use else "without"
         torch.manual_seed(707)
         decoder = _decoder_with_oracle_attention(Decoder, 12, 8, 0.5, use)
         with torch.no_grad():
-            decoder.lstm.weight_ih_l0.zero_()
+            decoder.generator.weight.zero_()
+            decoder.generator.weight[:8, :8] = torch.eye(8)
+            decoder.generator.bias.zero_()
             args = (torch.randint(1, 12, (3, 6)), (torch.randn(1, 3, 8), torch.randn(1, 3, 8)), torch.randn(3, 5, 8),
                     torch.arange(5)[None, :] < torch.tensor([5, 2, 4])[:, None])
-            evaluated = _call(task, decoder.eval(), args, names)[0]
-            trained = _call(task, decoder.train(), args, names)[0]
-        if torch.allclose(trained, evaluated):
-            raise CheckFailed(f"in training mode the decoder {'with' if use else 'without'} attention should apply "
-                              f"dropout to its outputs, before the generator")
+            evaluated = _call(task, decoder.eval(), args, names)[0][..., :8]
+            again = _call(task, decoder, args, names)[0][..., :8]
+            trained = _call(task, decoder.train(), args, names)[0][..., :8]
+        if not torch.equal(evaluated, again):
+            raise CheckFailed(f"in evaluation mode the decoder {kind} attention gives different outputs for the same "
+                              "batch: dropout must be off there (nn.Dropout, or F.dropout(..., "
+                              "training=self.training))")
+        zeroed = (trained == 0).float().mean().item()
+        if not 0.3 < zeroed < 0.7:
+            raise CheckFailed(f"in training mode with dropout 0.5, {100 * zeroed:.0f} % of what the decoder {kind} "
+                              "attention hands to the generator is zero; about half should be: apply dropout to the "
+                              "outputs " + ("after the attention, " if use else "") + "just before the generator")
+        kept = trained != 0
+        if torch.allclose(trained[kept] * 0.5, evaluated[kept], atol=1e-6):
+            raise CheckFailed(f"in training mode the decoder {kind} attention should drop out its embeddings too "
+                              "(dropout before the LSTM)")
 
 
 # -- objective and evaluation --------------------------------------------------------------------------------
@@ -468,7 +495,8 @@ def _greedy_oracle(model: Any, src: torch.Tensor, lengths: torch.Tensor, max_len
 
 def grade_greedy_decode(greedy_decode: Fn) -> None:
     """Three stand-in models with fixed random weights (seeds 1-3, </s> likely or unlikely) on a batch of four
-    sentences (seed 710), for max_len 8, 3 and 1, against the oracle run one sentence at a time."""
+    sentences (seed 710), for max_len 8, 3 and 1, and two (seeds 7 and 9) whose four sentences end at different
+    steps, against the oracle run one sentence at a time."""
     g = torch.Generator().manual_seed(710)
     for seed, eos_bias in ((1, 1.5), (2, 3.0), (3, -2.0)):
         model = RandomTranslator(9, 6, seed, eos_bias)
@@ -480,6 +508,15 @@ def grade_greedy_decode(greedy_decode: Fn) -> None:
                         (None, "src", "lengths", "max_len"))
             if _as_ids(got, "greedy_decode") != want:
                 raise CheckFailed(f"greedy_decode (max_len {max_len}) gives {got}, expected {want}")
+    for seed, eos_bias in ((7, 0.5), (9, 1.0)):  # the four sentences end at different steps, some before max_len
+        model = RandomTranslator(9, 6, seed, eos_bias)
+        lengths = torch.tensor([5, 3, 4, 1])
+        src = _padded_source(4, 5, 9, lengths.tolist(), torch.Generator().manual_seed(710))
+        want = [_greedy_oracle(model, src[b : b + 1], lengths[b : b + 1], 8)[0] for b in range(4)]
+        got = _call("greedy_decode", greedy_decode, (model, src, lengths, 8), (None, "src", "lengths", "max_len"))
+        if _as_ids(got, "greedy_decode") != want:
+            raise CheckFailed(f"greedy_decode gives {got}, expected {want}: each sentence stops at its own </s>, "
+                              "and the others go on until theirs or max_len")
 
 
 def _teacher_forced(model: Any, src: torch.Tensor, lengths: torch.Tensor,

@@ -126,6 +126,37 @@ WRONG = [
           replace={"state = tuple(s[:, parents] for s in new_state)":
                    "state = tuple(s[:, :len(parents)] if s.shape[1] >= len(parents) else "
                    "s[:, [0] * len(parents)] for s in new_state)"}),
+    # held out at first (a second author's answers), caught since
+    wrong("build_vocab", "characters lower-cased (an upper-case letter is lost)", "test_build_vocab",
+          replace={'sorted(set("".join(sentences)))': 'sorted(set("".join(sentences).lower()))'}),
+    wrong("encode", "characters lower-cased before the look-up (an unknown X becomes x)", "test_encode",
+          replace={"stoi.get(character, UNK)": "stoi.get(character.lower(), UNK)"}),
+    wrong("encoder", "F.dropout with its default training=True: dropout also in evaluation mode", "test_encoder",
+          replace={"embedded = self.dropout(self.embedding(src))": "embedded = F.dropout(self.embedding(src), "
+                   "self.dropout.p)", "return self.dropout(outputs), (h, c)":
+                   "return F.dropout(outputs, self.dropout.p), (h, c)"}),
+    wrong("encoder", "dropout on the final states h and c as well", "test_encoder",
+          replace={"return self.dropout(outputs), (h, c)":
+                   "return self.dropout(outputs), (self.dropout(h), self.dropout(c))"}),
+    wrong("decoder", "no dropout on the decoder's embeddings", "test_decoder",
+          replace={"embedded = self.dropout(self.embedding(tgt_in))": "embedded = self.embedding(tgt_in)"}),
+    wrong("decoder", "dropout on the LSTM output (the query) instead of on the attention output", "test_decoder",
+          replace={"outputs, state = self.lstm(embedded, state)\n":
+                   "outputs, state = self.lstm(embedded, state)\noutputs = self.dropout(outputs)\n",
+                   "logits = self.generator(self.dropout(outputs))": "logits = self.generator(outputs)"}),
+    wrong("greedy_decode", "stops when the first sentence finishes", "test_greedy_decode",
+          replace={"if all(finished):": "if any(finished):"}),
+    wrong("greedy_decode", "no finished flag per sentence: a sentence goes on after its </s>", "test_greedy_decode",
+          body="encoder_outputs, state, src_mask = model.encode(src, lengths)\n"
+               "tokens = torch.full((src.shape[0], 1), SOS, dtype=torch.long, device=src.device)\n"
+               "predictions = [[] for _ in range(src.shape[0])]\n"
+               "for _ in range(max_len):\n"
+               "    logits, state, _ = model.decoder(tokens, state, encoder_outputs, src_mask)\n"
+               "    tokens = logits[:, -1].argmax(dim=-1, keepdim=True)\n"
+               "    if bool((tokens == EOS).all()):\n        break\n"
+               "    for row, symbol in enumerate(tokens[:, 0].tolist()):\n"
+               "        if symbol != EOS:\n            predictions[row].append(symbol)\n"
+               "return predictions"),
 ]
 
 RIGHT = [
