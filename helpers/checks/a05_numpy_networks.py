@@ -327,22 +327,24 @@ def check_he_weight_init(he_weight_init: Fn) -> None:
 def _graded_with_reference_layers(check: Callable[[Fn], None]) -> Callable[..., None]:
     """A model check that, under ``nbgrader autograde``, leaves the model to the hidden tests (see the top).
 
-    ``in_grader=True`` is how the hidden tests call it: it then always runs. Under ``nbgrader validate`` (the
-    student's own run, without hidden tests) it runs too.
+    ``in_grader=True`` is how the hidden tests call it: it then always runs (with the grader's ``options``). Under
+    ``nbgrader validate`` (the student's own run, without hidden tests) it runs too.
     """
     @functools.wraps(check)
-    def run(model_class: Fn, *, in_grader: bool = False) -> None:
+    def run(model_class: Fn, *, in_grader: bool = False, **options: Any) -> None:
         if not in_grader and os.environ.get("NBGRADER_EXECUTION", "").lower() == "autograde":
             print(f"[..] {check.__name__}: run by the grader below, on your class with the grader's layers "
                   "in place of yours")
             return
-        check(model_class)
+        check(model_class, **options)
     return run
 
 
 def _model_gradients(model: Any, name: str, x: np.ndarray, y: np.ndarray, keys: list[str],
-                     rng: np.random.Generator, entries: int | None = None) -> None:
-    """model.backward against finite differences of model.forward + get_loss, for the parameters ``keys``.
+                     rng: np.random.Generator, entries: int | None = None,
+                     loss: Callable[[Any, np.ndarray], float] | None = None) -> None:
+    """model.backward against finite differences of model.forward + get_loss (or ``loss(logits, y)``, which the
+    grader passes so that a mistake in get_loss is not counted again here), for the parameters ``keys``.
 
     The parameters are first set (in place) to normal values of standard deviation sqrt(1 / fan_in) for
     weights (fan_in: first axis of a matrix, C * kh * kw of a kernel) and 0.1 for biases, so that the check
@@ -367,8 +369,8 @@ def _model_gradients(model: Any, name: str, x: np.ndarray, y: np.ndarray, keys: 
             values = []
             for step in (1e-5, -1e-5):
                 param[index] = saved + step
-                call_quietly(model.forward, x)
-                values.append(float(call_quietly(model.get_loss, y)))
+                logits = call_quietly(model.forward, x)
+                values.append(float(call_quietly(model.get_loss, y) if loss is None else loss(logits, y)))
             param[index] = saved
             numeric[j] = (values[0] - values[1]) / 2e-5
         check_gradient(analytic.reshape(-1)[chosen], numeric, f"{name}: d loss / d {key}")
@@ -406,14 +408,15 @@ def check_mlp_forward(MLP: Fn) -> None:
 
 
 @_graded_with_reference_layers
-def check_mlp_backward(MLP: Fn) -> None:
-    """Gradients of every parameter against finite differences; zero_grads; gradients add up like PyTorch's."""
+def check_mlp_backward(MLP: Fn, loss: Callable[[Any, np.ndarray], float] | None = None) -> None:
+    """Gradients of every parameter against finite differences of the loss (get_loss, or ``loss(logits, y)``);
+    zero_grads; gradients add up like PyTorch's."""
     expect_callable(MLP, "MLP")
     rng = np.random.default_rng(16)
     for activation in ("relu", "sigmoid"):
         model = call_quietly(MLP, [5, 4, 3], activation=activation, lr=0.1, momentum=0.0, seed=2)
         x, y = rng.normal(size=(6, 5)), rng.integers(0, 3, size=6)
-        _model_gradients(model, f"MLP({activation})", x, y, ["W1", "b1", "W2", "b2"], rng)
+        _model_gradients(model, f"MLP({activation})", x, y, ["W1", "b1", "W2", "b2"], rng, loss=loss)
     first = {k: np.array(v, dtype=float) for k, v in model.grads.items()}
     call_quietly(model.forward, x)
     call_quietly(model.backward, y)

@@ -360,26 +360,31 @@ def grade_fc_backward(fc_forward: Fn, fc_backward: Fn) -> None:
 # -- 3. Convolution ------------------------------------------------------------------------------------------------
 
 def _conv_cases(rng: np.random.Generator, cases: list[tuple[int, ...]]) -> Iterator[tuple[dict, dict]]:
-    """(inputs, stride and padding) for each (N, C, H, W, F, k, stride, pad), drawn one case at a time."""
-    for n, c, h, w, f, k, s, p in cases:
-        yield ({"x": rng.normal(size=(n, c, h, w)), "w": rng.normal(size=(f, c, k, k)), "b": rng.normal(size=f)},
+    """(inputs, stride and padding) for each (N, C, H, W, F, k, stride, pad) (a square k x k kernel) or
+    (N, C, H, W, F, kh, kw, stride, pad), drawn one case at a time."""
+    for case in cases:
+        n, c, h, w, f, *kernel, s, p = case
+        kh, kw = kernel * 2 if len(kernel) == 1 else kernel
+        yield ({"x": rng.normal(size=(n, c, h, w)), "w": rng.normal(size=(f, c, kh, kw)), "b": rng.normal(size=f)},
                {"stride": s, "pad": p})
 
 
 @one_thread
 def grade_conv_forward(conv_forward: Fn) -> None:
-    """Strides 1 to 3, paddings 0 to 2, kernels 2 to 5, against ``F.conv2d``."""
+    """Strides 1 to 3, paddings 0 to 2, kernels 2 to 5 and a 2 x 3 one, against ``F.conv2d``."""
     for inputs, kwargs in _conv_cases(np.random.default_rng(509), [(2, 3, 7, 6, 4, 3, 1, 1), (1, 2, 8, 9, 3, 3, 2, 2),
-                                            (2, 1, 6, 6, 2, 5, 1, 0), (1, 2, 7, 7, 2, 2, 3, 1)]):
+                                                                   (2, 1, 6, 6, 2, 5, 1, 0), (1, 2, 7, 7, 2, 2, 3, 1),
+                                                                   (2, 2, 6, 7, 3, 2, 3, 1, 1)]):
         _grade_layer_forward("conv", conv_forward, inputs, kwargs)
 
 
 @one_thread
 def grade_conv_backward(conv_forward: Fn, conv_backward: Fn) -> None:
-    """dx, dw and db against autograd, with overlapping windows, strides and padding."""
+    """dx, dw and db against autograd, with overlapping windows, strides and padding, and a 3 x 2 kernel."""
     rng = np.random.default_rng(510)
     for inputs, kwargs in _conv_cases(rng, [(2, 3, 6, 7, 4, 3, 1, 1), (2, 2, 8, 7, 3, 3, 2, 2),
-                                            (1, 2, 7, 7, 2, 2, 3, 1), (2, 1, 6, 6, 2, 5, 1, 0)]):
+                                            (1, 2, 7, 7, 2, 2, 3, 1), (2, 1, 6, 6, 2, 5, 1, 0),
+                                            (2, 2, 7, 6, 3, 3, 2, 1, 1)]):
         _grade_layer_backward("conv", conv_forward, conv_backward, inputs, kwargs, rng=rng)
 
 
@@ -438,10 +443,12 @@ def _grade_maxpool_ties(maxpool_forward: Fn, maxpool_backward: Fn, x: np.ndarray
 
 @one_thread
 def grade_softmax_cross_entropy(softmax_cross_entropy: Fn) -> None:
-    """Loss and dlogits against ``F.cross_entropy`` and autograd, logits up to +-1200; logits left unchanged."""
+    """Loss and dlogits against ``F.cross_entropy`` and autograd, logits up to +-1200, and rows whose scores lie
+    near +1000 and near -1000 (one maximum for the whole array underflows a row); logits left unchanged."""
     rng = np.random.default_rng(513)
-    for n, c, scale in [(6, 4, 1.0), (5, 10, 3.0), (4, 3, 400.0)]:
+    for n, c, scale, offset in [(6, 4, 1.0, 0.0), (5, 10, 3.0, 0.0), (4, 3, 400.0, 0.0), (4, 5, 2.0, 1000.0)]:
         z, y = rng.normal(size=(n, c)) * scale, rng.integers(0, c, size=n)
+        z += offset * np.resize([1.0, -1.0], n)[:, None]
         want_loss, want_grad = _reference_softmax_cross_entropy(z, y)
         logits = z.copy()
         mine = checks._grads(call_quietly(softmax_cross_entropy, logits, y.copy()), 2, "softmax_cross_entropy")
@@ -461,25 +468,43 @@ def _expect_std(w: np.ndarray, std: float, name: str, rtol: float) -> None:
 
 @one_thread
 def grade_random_normal_weight_init(random_normal_weight_init: Fn) -> None:
-    """Shape, mean, standard deviation and the one-sigma fraction of 24 000 weights."""
+    """Shape, mean, standard deviation and the one-sigma fraction of 24 000 weights; drawn from the given generator."""
     w = expect_shape(call_quietly(random_normal_weight_init, (20, 30, 40), np.random.default_rng(514)),
                      (20, 30, 40), "w")
+    _expect_from_rng("random_normal_weight_init", w, call_quietly(random_normal_weight_init, (20, 30, 40),
+                                                                  np.random.default_rng(1514)))
     expect_close(w.mean(), 0.0, "the mean", atol=0.01)
     expect_close(w.std(), 1.0, "the standard deviation", rtol=0.01)
     expect_close(np.mean(np.abs(w) < 1), 0.6827, "the fraction of weights within one standard deviation", atol=0.01)
 
 
+def _expect_from_rng(task: str, first: np.ndarray, second: Any) -> None:
+    """``second``, drawn with another generator than ``first``, must differ from it."""
+    if np.array_equal(first, np.asarray(second)):
+        raise CheckFailed(f"{task} gives the same weights for two different generators: draw every random number "
+                          "from the generator `rng` it is given (rng.standard_normal(shape)), so that the seed of a "
+                          "model decides its weights.")
+
+
 @one_thread
 def grade_zeros_bias_init(zeros_bias_init: Fn) -> None:
+    """Zeros of shape (n,) as a float NumPy array (the layers add float updates to it in place)."""
     for n in (1, 13, 120):
-        expect_close(call_quietly(zeros_bias_init, n), np.zeros(n), f"zeros_bias_init({n})", atol=0)
+        b = call_quietly(zeros_bias_init, n)
+        if not isinstance(b, np.ndarray) or b.dtype.kind != "f":
+            kind = f"an array of dtype {b.dtype}" if isinstance(b, np.ndarray) else f"a {type(b).__name__}"
+            raise CheckFailed(f"zeros_bias_init({n}) returns {kind}; return a float NumPy array (np.zeros(n)): "
+                              "training adds float updates to the biases in place.")
+        expect_close(b, np.zeros(n), f"zeros_bias_init({n})", atol=0)
 
 
 @one_thread
 def grade_he_weight_init(he_weight_init: Fn) -> None:
-    """Standard deviation sqrt(2 / fan_in) and the one-sigma fraction, for matrices and a convolution kernel."""
+    """Standard deviation sqrt(2 / fan_in) and the one-sigma fraction, for matrices and a convolution kernel;
+    drawn from the given generator."""
     for shape, fan_in in [((600, 100), 600), ((64, 3, 7, 7), 147), ((50, 2000), 50)]:
         w = expect_shape(call_quietly(he_weight_init, shape, fan_in, np.random.default_rng(515)), shape, "w")
+        _expect_from_rng("he_weight_init", w, call_quietly(he_weight_init, shape, fan_in, np.random.default_rng(1515)))
         expect_close(w.std(), np.sqrt(2 / fan_in), f"the standard deviation for fan_in={fan_in}", rtol=0.02)
         expect_close(np.mean(np.abs(w) < np.sqrt(2 / fan_in)), 0.6827, "the fraction within one standard deviation",
                      atol=0.01)
@@ -636,8 +661,14 @@ def _mlp_forward(MLP: Fn) -> None:
         _check_outputs(model, f"MLP({sizes}, activation='{act}')", x, y, mlp_logits(tensors, x, act))
 
 
+def _mean_cross_entropy(logits: Any, y: np.ndarray) -> float:
+    """The mean softmax cross-entropy of ``logits`` (N, C), by PyTorch: the loss whose gradient backward returns,
+    independent of the student's get_loss (graded with the forward pass)."""
+    return float(F.cross_entropy(_tensor(logits), torch.as_tensor(np.asarray(y), dtype=torch.long)))
+
+
 def _mlp_backward(MLP: Fn) -> None:
-    checks.check_mlp_backward(MLP, in_grader=True)
+    checks.check_mlp_backward(MLP, in_grader=True, loss=_mean_cross_entropy)
     rng = np.random.default_rng(517)
     for act, sizes in [("relu", [9, 7, 5, 4]), ("tanh", [6, 5, 3]), ("sigmoid", [4, 6, 3])]:
         model = call_quietly(MLP, sizes, activation=act, lr=0.1, momentum=0.0, seed=6)

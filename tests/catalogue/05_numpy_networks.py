@@ -212,6 +212,23 @@ WRONG = [
     wrong("lenet", "ReLU after the output layer", "test_lenet",
           replace={'h, c["fc3"] = fc_forward(h, p["fc3_w"], p["fc3_b"])':
                    'h, c["fc3"] = fc_forward(h, p["fc3_w"], p["fc3_b"])\n    h = np.maximum(h, 0)'}),
+    # held out at first (a second author's answers), caught since
+    wrong("conv_forward", "a square kernel assumed (kw taken equal to kh)", "test_conv_forward",
+          replace={"kh, kw = w.shape[2], w.shape[3]": "kh = kw = w.shape[2]"}),
+    wrong("conv_backward", "a square kernel assumed (kw taken equal to kh)", "test_conv_backward",
+          replace={"kh, kw = w.shape[2], w.shape[3]": "kh = kw = w.shape[2]"}),
+    wrong("softmax_cross_entropy", "the maximum of the whole array subtracted, not each row's",
+          "test_softmax_cross_entropy", replace={"logits.max(axis=1, keepdims=True)": "logits.max()"}),
+    wrong("random_normal_weight_init", "a generator of its own instead of rng", "test_random_normal_weight_init",
+          body="return np.random.default_rng(0).standard_normal(shape)"),
+    wrong("he_weight_init", "a generator of its own instead of rng", "test_he_weight_init",
+          body="return np.random.default_rng(42).standard_normal(shape) * np.sqrt(2.0 / fan_in)"),
+    wrong("zeros_bias_init", "integer zeros: the float updates cannot be added in place", "test_zeros_bias_init",
+          body="return np.zeros(n, dtype=int)"),
+    wrong("zeros_bias_init", "a Python list, not an array", "test_zeros_bias_init", body="return [0.0] * n"),
+    wrong("mlp", "get_loss returns the summed loss", "test_mlp_forward", keeps=("test_mlp_backward",),
+          replace={"return softmax_cross_entropy(self.logits, y)[0]":
+                   "return softmax_cross_entropy(self.logits, y)[0] * len(y)"}),
 ]
 
 RIGHT = [
