@@ -118,12 +118,13 @@ LENET_SHAPES = {"conv1": (6, 1, 5, 5), "conv2": (16, 6, 5, 5), "fc1": (120, 400)
 LENET_BN = {"bn1": 6, "bn2": 16, "bn3": 120, "bn4": 84}  # the batch-norm layers and their sizes
 LENET_DEFAULT_DROPOUT = 0.3
 BN_MOMENTUM = 0.1  # nn.BatchNorm's default: running = 0.9 * running + 0.1 * batch statistic
+BN_EPS = 1e-5  # nn.BatchNorm's default, as the table asks (BatchNorm2d(6) etc.)
 
 
 def _norm(h: torch.Tensor, bn: Any, train: bool) -> torch.Tensor:
     """Batch normalization with ``bn``'s parameters: batch statistics in training (which also update ``bn``'s
     running statistics in place), running statistics in evaluation."""
-    return F.batch_norm(h, bn.running_mean, bn.running_var, bn.weight, bn.bias, train, BN_MOMENTUM, bn.eps)
+    return F.batch_norm(h, bn.running_mean, bn.running_var, bn.weight, bn.bias, train, BN_MOMENTUM, BN_EPS)
 
 
 def _lenet_oracle(m: Any, x: torch.Tensor, use_bn: bool, p: float, train: bool) -> torch.Tensor:
@@ -214,6 +215,10 @@ def _optimizer_decays(opt: Any, model: nn.Module, label: str, regularizer: str, 
     for group in opt.param_groups:
         if not np.isclose(group["lr"], lr):
             raise CheckFailed(f"{label}: a parameter group has learning rate {group['lr']}, expected {lr}.")
+        if group.get("amsgrad") or tuple(group.get("betas", (0.9, 0.999))) != (0.9, 0.999) \
+                or not np.isclose(group.get("eps", 1e-8), 1e-8):
+            raise CheckFailed(f"{label}: use Adam with its default betas (0.9, 0.999), eps 1e-8 and no AMSGrad; "
+                              "only the learning rate and the weight decay are the task's.")
         for q in group["params"]:
             decay_of[id(q)] = float(group.get("weight_decay", 0.0))
             seen += 1
@@ -469,7 +474,8 @@ def grade_plot_convergence(plot_convergence: Callable[..., Any]) -> None:
     values = [[float(rng.uniform(0.5, 1)) for _ in range(3)] for _ in range(5)]  # per epoch: train, val, test
     h = _history(*zip(*values), train_loss=[1.0 / e for e in range(1, 6)])
     before = _snapshot(h)
-    fig, ax = plt.subplots()
+    fig, (ax, other) = plt.subplots(1, 2)
+    plt.sca(other)  # the axes handed over is not the current one: drawing with plt.* lands elsewhere
     try:
         call_quietly(plot_convergence, ax, h, "Variant X")
         lines = {line.get_label().lower(): line for line in ax.get_lines()}
@@ -585,7 +591,10 @@ def grade_best_learning_rate(best_learning_rate: Callable[..., Any]) -> None:
                1e-2: _run([0.5, 0.2, 0.1], [0.91, 0.92, 0.94], [0.92, 0.94, 0.96])},
               5e-4, "the highest validation accuracy (0.95) was reached with 0.0005"),
              ({0.1: _run([1.0, 0.5], [0.7, 0.8], [0.7, 0.9]), 0.2: _run([1.0, 0.4], [0.8, 0.7], [0.6, 0.6])},
-              0.1, "on a tie of the best validation accuracies, return the first learning rate")]
+              0.1, "on a tie of the best validation accuracies, return the first learning rate"),
+             ({0.1: _run([1.0, 0.6, 0.5], [0.60, 0.96, 0.62], [0.6, 0.9, 0.6]),
+               0.2: _run([1.0, 0.5, 0.4], [0.90, 0.93, 0.94], [0.9, 0.9, 0.9])},
+              0.1, "the best validation accuracy of any epoch decides (0.96 with 0.1), not the mean or the sum")]
     for histories, want, why in cases:
         before = _snapshot(histories)
         got = call_quietly(best_learning_rate, histories)
@@ -607,6 +616,8 @@ def grade_first_conv_maps(first_conv_maps: Callable[..., Any]) -> None:
     before = _snapshot({"image": image, "model": model})
     maps = call_quietly(first_conv_maps, model, image)
     _expect_untouched(task, "the image or the model", before, {"image": image, "model": model})
+    if not isinstance(maps, torch.Tensor):
+        raise CheckFailed(f"{task} returns a {type(maps).__name__}; return the maps as a tensor (8, 28, 28).")
     if getattr(maps, "requires_grad", False):
         raise CheckFailed(f"{task} returns maps that still require gradients: compute them inside "
                           "`with torch.no_grad():` (plotting them fails otherwise).")

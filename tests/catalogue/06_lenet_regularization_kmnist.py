@@ -129,6 +129,23 @@ WRONG = [
     wrong("first_conv_maps", "pooled maps (14 x 14)", "test_first_conv_maps",
           replace={"maps = F.relu(model.conv1(image.unsqueeze(0).to(weight.device)))":
                    "maps = F.max_pool2d(F.relu(model.conv1(image.unsqueeze(0).to(weight.device))), 2)"}),
+    # held out at first (a second author's answers), caught since
+    wrong("lenet5", "batch norm with eps=1e-3 instead of the default BatchNorm2d(6) etc.", "test_lenet5",
+          replace={"nn.BatchNorm2d(6) if": "nn.BatchNorm2d(6, eps=1e-3) if",
+                   "nn.BatchNorm2d(16) if": "nn.BatchNorm2d(16, eps=1e-3) if",
+                   "nn.BatchNorm1d(120) if": "nn.BatchNorm1d(120, eps=1e-3) if",
+                   "nn.BatchNorm1d(84) if": "nn.BatchNorm1d(84, eps=1e-3) if"}),
+    wrong("make_optimizer", "the AMSGrad variant instead of Adam", "test_make_optimizer",
+          replace={"lr=lr, weight_decay=decay)": "lr=lr, weight_decay=decay, amsgrad=True)"}),
+    wrong("plot_convergence", "drawn with plt.* on the current axes, not on ax", "test_plot_convergence",
+          body='plt.plot(history.epoch, 100 * np.asarray(history.train_acc), label="train")\n'
+               'plt.plot(history.epoch, 100 * np.asarray(history.test_acc), label="test")\n'
+               'plt.title(title)\nplt.xlabel("epoch")\nplt.ylabel("accuracy (%)")\nplt.legend()\nreturn ax'),
+    wrong("best_learning_rate", "the mean validation accuracy over the epochs instead of the best epoch",
+          "test_best_learning_rate",
+          body="return max(histories, key=lambda lr: float(np.mean(histories[lr].val_acc)))"),
+    wrong("first_conv_maps", "the maps returned as a NumPy array", "test_first_conv_maps",
+          replace={"return maps[0].cpu()": "return maps[0].cpu().numpy()"}),
 ]
 
 RIGHT = [
