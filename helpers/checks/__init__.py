@@ -230,6 +230,15 @@ def expect_whole_number(value: Any, want: int, name: str, hint: str = "") -> Non
         raise CheckFailed(f"`{name}` is {got.item():.10g}, but it should be {want}.{extra}")
 
 
+def expect_int(value: Any, want: int, name: str, hint: str = "") -> None:
+    """Fail unless ``value`` is an int or a NumPy integer (not a bool, not a float holding a whole number) equal to
+    the whole number ``want``."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
+        raise CheckFailed(f"`{name}` is {value!r:.40}, a value of type {type(value).__name__}; it should be an int "
+                          "(sizes count pixels: use // or int(...)).")
+    expect_whole_number(value, want, name, hint)
+
+
 def expect_shape_hint(value: Any, shape: tuple[int | None, ...], name: str, hint: str) -> np.ndarray:
     """:func:`expect_shape` whose failure message ends with a hint."""
     try:

@@ -180,18 +180,20 @@ def check_softmax(softmax: Fn) -> None:
     shift = np.array([[10.0], [-3.0], [0.0], [7.0], [1.0]])
     expect_close(call_quietly(softmax, f + shift), out, "softmax(f + c) with a constant c per row",
                  hint="adding the same number to every logit of a row does not change its softmax.")
-    big = call_quietly(softmax, f + 1000.0)
-    big = as_float_array(big, "softmax(f + 1000)")
+    spread = np.array([[1000.0], [-1000.0], [1000.0], [-1000.0], [0.0]])  # rows near +1000 and near -1000
+    big = call_quietly(softmax, f + spread)
+    big = as_float_array(big, "softmax(f + 1000 or - 1000 per row)")
     if big.shape != out.shape or not np.all(np.isfinite(big)) or not np.allclose(big, out):
-        print("[warning] softmax(f + 1000) is not finite or differs from softmax(f): exp(1000) overflows. "
-              "Subtract the largest logit of each row before exponentiating; the hidden tests use such logits.")
+        print("[warning] softmax(f) with rows near +1000 and near -1000 is not finite or differs from softmax(f): "
+              "exp(1000) overflows and exp(-1000) underflows. Subtract the largest logit of each row before "
+              "exponentiating; the hidden tests use such logits.")
     passed("softmax: worked example, rows sum to one, invariant to a constant per row")
 
 
 def check_forward(forward: Fn, *, softmax: Fn | None = None) -> None:
-    """W1 = 0 and b1 = log(1, 3, 1/3, ...) gives a = (1/2, 3/4, 1/4, ...); W2 = 0 and b2 = log(1, 2, 3) gives
-    o = (1, 2, 3) / 6; shapes. With ``softmax`` (the one ``forward`` uses), a failure while ``softmax`` fails its
-    own check is reported as not judged."""
+    """W1 = 0 and b1 = log(1, 3, 1/3, ...) gives a = (1/2, 3/4, 1/4, ...); W2, zero but for a 4 from the second
+    hidden unit to the first class, and b2 = log(1, 2, 3) give f2 = (3, log 2, log 3); shapes. With ``softmax``
+    (the one ``forward`` uses), a failure while ``softmax`` fails its own check is reported as not judged."""
     earlier = {} if softmax is None else {"softmax": lambda: check_softmax(softmax)}
     _judged_after("forward", lambda: _check_forward(forward), earlier)
 
@@ -201,7 +203,9 @@ def _check_forward(forward: Fn) -> None:
     B, N, M, K = 4, 5, 6, 3
     x = np.random.default_rng(5).normal(size=(B, N))
     b1 = np.log([1.0, 3.0, 1 / 3, 1.0, 3.0, 1 / 3])
-    result = call_quietly(forward, x, np.zeros((N, M)), b1, np.zeros((M, K)), np.log([1.0, 2.0, 3.0]))
+    W2 = np.zeros((M, K))
+    W2[1, 0] = 4.0  # f2 reads a, not f1: 4 * a[1] = 3, but 4 * f1[1] = 4 log 3
+    result = call_quietly(forward, x, np.zeros((N, M)), b1, W2, np.log([1.0, 2.0, 3.0]))
     if not isinstance(result, tuple) or len(result) != 4:
         raise CheckFailed("`forward` should return a tuple (f1, a, f2, o) of four arrays.")
     f1, a, f2, o = result
@@ -211,8 +215,11 @@ def _check_forward(forward: Fn) -> None:
                  hint="f1 = x W1 + b1: with W1 = 0 every row is b1.")
     expect_close(a, np.tile([0.5, 0.75, 0.25], (B, 2)), "a when W1 = 0 and b1 = log(1, 3, 1/3, 1, 3, 1/3)",
                  hint="a = sigmoid(f1), and sigmoid(log t) = t / (1 + t): 1/2, 3/4 and 1/4.")
-    expect_close(f2, np.tile(np.log([1.0, 2.0, 3.0]), (B, 1)), "f2 when W2 = 0", hint="f2 = a W2 + b2.")
-    expect_close(o, np.tile([1 / 6, 2 / 6, 3 / 6], (B, 1)), "o when W2 = 0 and b2 = log(1, 2, 3)",
+    expect_close(f2, np.tile([3.0, np.log(2.0), np.log(3.0)], (B, 1)),
+                 "f2 when W2 holds a single 4 (from hidden unit 2 to class 1) and b2 = log(1, 2, 3)",
+                 hint="f2 = a W2 + b2, with the activations a (after the sigmoid), not f1.")
+    e3 = np.exp(3.0)
+    expect_close(o, np.tile([e3, 2.0, 3.0], (B, 1)) / (e3 + 5.0), "o for f2 = (3, log 2, log 3)",
                  hint="o = softmax(f2), taken over the classes of each row.")
     passed("forward: shapes of f1, a, f2, o and a worked example")
 

@@ -23,6 +23,7 @@ from helpers.checks import (  # noqa: F401 - expect_whole_number and the rest ar
     expect_bool,
     expect_callable,
     expect_close,
+    expect_int,
     expect_raises_value_error,
     expect_shape,
     expect_shape_hint,
@@ -60,26 +61,26 @@ def _skipped(what: str, dependency: str) -> None:
 def check_conv_output_size(conv_output_size: Fn) -> None:
     """Worked examples: a 3-wide kernel on 7 pixels, with padding, with stride, with both, and an uneven fit."""
     expect_callable(conv_output_size, "conv_output_size")
-    expect_whole_number(
+    expect_int(
         call_quietly(conv_output_size, 7, 3),
         5,
         "conv_output_size(7, 3)",
         hint="a 3-wide window fits at 5 positions of a 7-wide input.",
     )
-    expect_whole_number(
+    expect_int(
         call_quietly(conv_output_size, 7, 3, padding=2),
         9,
         "conv_output_size(7, 3, padding=2)",
         hint="padding adds zeros on both sides, so the input becomes 7 + 2 * 2 wide.",
     )
     expect_whole_number(call_quietly(conv_output_size, 9, 3, stride=3), 3, "conv_output_size(9, 3, stride=3)")
-    expect_whole_number(
+    expect_int(
         call_quietly(conv_output_size, 8, 3, padding=1, stride=2),
         4,
         "conv_output_size(8, 3, padding=1, stride=2)",
         hint="pad first, then slide: the padded input is 10 wide and windows start at 0, 2, 4 and 6.",
     )
-    expect_whole_number(
+    expect_int(
         call_quietly(conv_output_size, 10, 3, stride=3),
         3,
         "conv_output_size(10, 3, stride=3)",
@@ -91,7 +92,7 @@ def check_conv_output_size(conv_output_size: Fn) -> None:
 def check_same_padding(same_padding: Fn) -> None:
     """A 1 x 1 kernel needs no padding; an even kernel cannot keep the size with symmetric padding."""
     expect_callable(same_padding, "same_padding")
-    expect_whole_number(call_quietly(same_padding, 1), 0, "same_padding(1)")
+    expect_int(call_quietly(same_padding, 1), 0, "same_padding(1)")
     p = expect_shape(call_quietly(same_padding, 9), (), "same_padding(9)")
     if 9 + 2 * p - 9 + 1 != 9:
         raise CheckFailed(
@@ -256,8 +257,11 @@ def check_pool_as_conv(pool_filter: Any, pool_stride: Any, pool_padding: Any) ->
 def check_conv_output_shape(conv_output_shape: Fn) -> None:
     """A 6 x 9 image and a 2 x 4 filter."""
     expect_callable(conv_output_shape, "conv_output_shape")
-    got = expect_shape(call_quietly(conv_output_shape, 6, 9, 2, 4), (2,), "conv_output_shape(6, 9, 2, 4)")
-    expect_close(got, [5, 6], "conv_output_shape(6, 9, 2, 4)", hint="(rows, columns) of z.")
+    got = call_quietly(conv_output_shape, 6, 9, 2, 4)
+    if not isinstance(got, tuple) or len(got) != 2:
+        raise CheckFailed(f"conv_output_shape(6, 9, 2, 4) is {got!r:.60}; it should be a tuple of two ints.")
+    expect_int(got[0], 5, "conv_output_shape(6, 9, 2, 4)[0]", hint="the rows of z.")
+    expect_int(got[1], 6, "conv_output_shape(6, 9, 2, 4)[1]", hint="the columns of z.")
     passed("conv_output_shape: a worked example")
 
 

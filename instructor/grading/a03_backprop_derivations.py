@@ -80,6 +80,10 @@ def grade_mlp_shapes(mlp_shapes: Fn) -> None:
         got = _call("mlp_shapes", mlp_shapes, {"m": m}, **sizes)
         if not isinstance(got, dict) or set(want) - set(got):
             raise CheckFailed(f"`mlp_shapes({m}, **{sizes})` should return a dict with the keys {list(want)}.")
+        for key in want:
+            if not isinstance(got[key], tuple) or not all(isinstance(n, int | np.integer) for n in got[key]):
+                raise CheckFailed(f"`mlp_shapes(...)['{key}']` is {got[key]!r}; each shape should be a tuple of "
+                                  "ints, as NumPy writes shapes, e.g. (m, 10).")
         for key, shape in want.items():
             expect_close(got[key], tuple(shape), f"mlp_shapes({m}, **{sizes})['{key}']")
 
@@ -137,13 +141,20 @@ def _one_hot(labels: np.ndarray, classes: int) -> np.ndarray:
 
 
 def grade_softmax(softmax: Fn) -> None:
-    """softmax(f) against ``torch.softmax`` for logits of moderate size, around +1000 and -1000, and large ones."""
+    """softmax(f) against ``torch.softmax`` for logits of moderate size, around +1000 and -1000, large ones, and
+    rows that spread from -1000 to 1000 and sit near +1000 and near -1000 in one batch (a shift by anything but
+    each row's maximum overflows or underflows there)."""
     rng = np.random.default_rng(303)
     for shape, offset, scale in [((6, 4), 0.0, 3.0), ((3, 7), 1000.0, 2.0), ((5, 2), -1000.0, 4.0),
                                  ((1, 5), 0.0, 40.0)]:
         f = offset + scale * rng.normal(size=shape)
         expect_close(_call("softmax", softmax, {"f": f}), _softmax_oracle(f),
                      f"softmax(f) for f of shape {shape} around {offset:g}", rtol=1e-9, atol=1e-15)
+    f = np.array([[-1000.0, 1000.0, 0.0], [1000.0, 999.0, -1000.0], [1001.0, 1000.0, 999.0],
+                  [-999.0, -1000.0, -1001.0]])
+    expect_close(_call("softmax", softmax, {"f": f}), _softmax_oracle(f),
+                 "softmax(f) for rows from -1000 to 1000, and rows near +1000 and near -1000 in one batch",
+                 rtol=1e-9, atol=1e-15, hint="subtract the largest logit of each row.")
 
 
 def grade_forward(forward: Fn) -> None:

@@ -136,6 +136,19 @@ WRONG = [
     wrong("bn_grad_x", "the cache's x centred in place", "test_bn_grad_x",
           body="centred = cache['x']\ncentred -= cache['mu']\nm = len(centred)\ns = np.sqrt(cache['var'] + cache['eps'])\n"
                "xhat = centred / s\nreturn cache['gamma'] / (m * s) * (m * dy - dy.sum() - xhat * np.sum(dy * xhat))"),
+    # held out at first (a second author's answers), caught since
+    wrong("softmax", "shift by the maximum of the whole array: a row near -1000 underflows to 0 / 0", "test_softmax",
+          body="e = np.exp(f - f.max())\nreturn e / e.sum(axis=1, keepdims=True)"),
+    wrong("softmax", "shift by each row's minimum: exp(2000) overflows", "test_softmax",
+          replace={"np.max(f, axis=1, keepdims=True)": "np.min(f, axis=1, keepdims=True)"}),
+    wrong("softmax", "shift by each row's mean", "test_softmax",
+          replace={"np.max(f, axis=1, keepdims=True)": "np.mean(f, axis=1, keepdims=True)"}),
+    wrong("mlp_shapes", "shapes as lists", "test_mlp_shapes",
+          body='return {"X": [m, n_in], "W_h": [n_in, n_hidden], "b_h": [n_hidden], "W_o": [n_hidden, n_out], '
+               '"b_o": [n_out], "Y": [m, n_out]}'),
+    wrong("forward", "f2 computed from f1 (before the sigmoid) instead of a", "test_forward",
+          keeps=("test_backward_second_layer", "test_backward_first_layer", "test_backward_x"),
+          replace={"f2 = a @ W2 + b2": "f2 = f1 @ W2 + b2"}),
 ]
 
 RIGHT = [
@@ -152,7 +165,6 @@ RIGHT = [
     right("softmax", "log-sum-exp form",
           body="top = f.max(axis=1, keepdims=True)\n"
                "lse = top + np.log(np.exp(f - top).sum(axis=1, keepdims=True))\nreturn np.exp(f - lse)"),
-    right("softmax", "shift by the global maximum", body="e = np.exp(f - f.max())\nreturn e / e.sum(axis=1, keepdims=True)"),
     right("softmax", "loop over rows",
           body="out = np.empty_like(f, dtype=float)\nfor i, row in enumerate(f):\n"
                "    e = np.exp(row - row.max())\n    out[i] = e / e.sum()\nreturn out"),

@@ -171,6 +171,17 @@ WRONG = [
           body="x = np.asarray(x_flat, dtype=float)\nreturn np.outer(x, x) @ x"),
     wrong("attention_output", "writes the output into the input array", "test_attention_output",
           body="x = np.asarray(x_flat, dtype=float)\nx[:] = attention_probabilities(x) @ x\nreturn x"),
+    # held out at first (a second author's answers), caught since
+    wrong("conv_output_size", "np.floor of a true division: a float, not an int", "test_conv_output_size",
+          body="return np.floor((n + 2 * padding - k) / stride) + 1"),
+    wrong("same_padding", "(k - 1) / 2: a float, not an int", "test_same_padding",
+          body="if k % 2 == 0:\n    raise ValueError('an even kernel needs half a pixel of padding per side')\n"
+               "return (k - 1) / 2"),
+    wrong("conv_output_shape", "a list, not a tuple", "test_conv_output_shape", body="return [H - M + 1, W - N + 1]"),
+    wrong("cross_correlate2d", "output size from the unpadded map", "test_cross_correlate2d",
+          keeps=("test_part_a", "test_part_b"),
+          replace={"rows = (xp.shape[0] - kh) // stride + 1": "rows = (np.shape(x)[0] - kh) // stride + 1",
+                   "cols = (xp.shape[1] - kw) // stride + 1": "cols = (np.shape(x)[1] - kw) // stride + 1"}),
 ]
 
 RIGHT = [
