@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from helpers.checks import CheckFailed, call_quietly, expect_callable, expect_close, expect_shape, passed
+from helpers.checks import CheckFailed, call_quietly, expect_callable, expect_close, expect_shape, expect_type, passed
 from helpers.checks.gradcheck import check_gradient, elementwise_derivative
 
 Fn = Callable[..., object]
@@ -80,8 +80,9 @@ def _square_grad(x: float) -> float:
 def check_gradient_descent(gradient_descent: Fn) -> None:
     """On f(x) = x^2 with eta = 0.25 every step halves x: 8, 4, 2, 1."""
     expect_callable(gradient_descent, "gradient_descent")
-    path = expect_shape(call_quietly(gradient_descent, _square_grad, 8.0, 0.25, 3), (4,),
-                        "gradient_descent(grad, 8.0, 0.25, steps=3)")
+    path = call_quietly(gradient_descent, _square_grad, 8.0, 0.25, 3)
+    expect_type(path, np.ndarray, "gradient_descent(grad, 8.0, 0.25, steps=3)")
+    path = expect_shape(path, (4,), "gradient_descent(grad, 8.0, 0.25, steps=3)")
     expect_close(path[0], 8.0, "the first iterate", hint="the returned array starts with x0.")
     expect_close(path, [8.0, 4.0, 2.0, 1.0], "the iterates on f(x) = x^2",
                  hint="x_{t+1} = x_t - eta * f'(x_t); here f'(x) = 2x.")
@@ -93,8 +94,9 @@ def check_momentum_descent(momentum_descent: Fn) -> None:
     """Shape, start at x0, first step equal to a GD step, and beta = 0 equal to plain GD (on f(x) = x^2 with
     eta = 0.1 every plain GD step multiplies x by 1 - 2 * 0.1 = 0.8)."""
     expect_callable(momentum_descent, "momentum_descent")
-    path = expect_shape(call_quietly(momentum_descent, _square_grad, 8.0, 0.25, 0.9, 3), (4,),
-                        "momentum_descent(grad, 8.0, 0.25, 0.9, steps=3)")
+    path = call_quietly(momentum_descent, _square_grad, 8.0, 0.25, 0.9, 3)
+    expect_type(path, np.ndarray, "momentum_descent(grad, 8.0, 0.25, 0.9, steps=3)")
+    path = expect_shape(path, (4,), "momentum_descent(grad, 8.0, 0.25, 0.9, steps=3)")
     expect_close(path[:2], [8.0, 4.0], "the first two iterates",
                  hint="with v_0 = f'(x_0), v_1 = f'(x_0), so the first step is a plain GD step.")
     expect_close(call_quietly(momentum_descent, _square_grad, 3.0, 0.1, 0.0, 5), 3.0 * 0.8 ** np.arange(6),

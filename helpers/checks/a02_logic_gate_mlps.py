@@ -121,8 +121,11 @@ def check_classify(classify: Fn) -> None:
     expect_callable(classify, "classify")
     outputs = np.array([[0.1, 0.5], [0.73, 0.4999]])
     given = outputs.copy()
-    got = expect_shape(call_quietly(classify, given), (2, 2),
-                       "classify(outputs) for outputs of shape (2, 2)")
+    raw = call_quietly(classify, given)
+    if np.asarray(raw).dtype.kind not in "iub":
+        raise CheckFailed(f"classify(outputs) gives values of dtype {np.asarray(raw).dtype}; the task asks for an "
+                          "integer array of 0s and 1s (astype(int)).")
+    got = expect_shape(raw, (2, 2), "classify(outputs) for outputs of shape (2, 2)")
     if not np.array_equal(given, outputs):
         raise CheckFailed("classify changed the array of outputs it was given: the caller's network outputs are "
                           "lost. Build a new array (np.asarray does not copy an array).")
@@ -351,6 +354,9 @@ def check_train_gd(train_gd: Fn) -> None:
         raise CheckFailed("`train_gd` should return a pair (layers, losses).")
     trained, losses = result
     trained = _structure(trained, "the layers returned by train_gd", 2)
+    if not isinstance(losses, np.ndarray):
+        raise CheckFailed(f"train_gd returns its losses as a {type(losses).__name__}; return a NumPy array of shape "
+                          "(steps,) (np.array(losses)).")
     losses = expect_shape(losses, (steps,), f"the losses of train_gd(..., steps={steps})")
     if stand_in.calls == 0:  # it does not call loss_and_grads by that name: judge it with its own loss
         a = _logistic(x @ copy[0][0] + copy[0][1])

@@ -258,18 +258,28 @@ def _descent_cases(seed: int, wave: Callable[[Any], Any], momentum: bool) -> lis
     return cases
 
 
+def _path(value: Any, task: str) -> Any:
+    """The iterates a descent returns, which must be a NumPy array (the notebook's plots and GELU take arrays)."""
+    if not isinstance(value, np.ndarray):
+        raise CheckFailed(f"`{task}` returns a {type(value).__name__}; return the iterates as a NumPy array of shape "
+                          "(steps + 1,) (np.array(xs)): the parts below compute gelu(xs) of it.")
+    return value
+
+
 def grade_gradient_descent(gradient_descent: Fn) -> None:
-    """``gradient_descent`` against the plain loop on random wavy bowls, for 0 to 40 steps."""
+    """``gradient_descent`` against the plain loop on random wavy bowls, for 0 to 40 steps; a NumPy array."""
     for grad, x0, eta, _, steps in _descent_cases(106, np.sin, momentum=False):
-        expect_close(_call(gradient_descent, "gradient_descent", grad, x0, eta, steps),
+        expect_close(_path(_call(gradient_descent, "gradient_descent", grad, x0, eta, steps), "gradient_descent"),
                      oracle_path(grad, x0, eta, steps),
                      f"gradient_descent(grad, {x0:.3f}, {eta:.3f}, {steps})", rtol=1e-10, atol=1e-12)
 
 
 def grade_momentum_descent(momentum_descent: Fn) -> None:
-    """``momentum_descent`` against the loop of the text on random wavy bowls, for 0 to 40 steps, beta 0 to 0.99."""
+    """``momentum_descent`` against the loop of the text on random wavy bowls, for 0 to 40 steps, beta 0 to 0.99;
+    a NumPy array."""
     for grad, x0, eta, beta, steps in _descent_cases(107, np.cos, momentum=True):
-        expect_close(_call(momentum_descent, "momentum_descent", grad, x0, eta, beta, steps),
+        expect_close(_path(_call(momentum_descent, "momentum_descent", grad, x0, eta, beta, steps),
+                           "momentum_descent"),
                      oracle_path(grad, x0, eta, steps, beta),
                      f"momentum_descent(grad, {x0:.3f}, {eta:.3f}, {beta:.3f}, {steps})", rtol=1e-10, atol=1e-12)
 
@@ -320,7 +330,8 @@ def grade_part_c(xs_gd: Any, gelu_gd: Any, xs_momentum: Any, gelu_momentum: Any,
 
 
 def grade_find_minimum(find_minimum: Fn) -> None:
-    """``find_minimum`` on random cubics: within the default tol (1e-10) of the root, and within a tol it is given."""
+    """``find_minimum`` on random cubics: within the default tol (1e-10) of the root, and within a tol it is given,
+    also where the minimum is flat (a slope 20 times gentler: a small gradient is not yet a small distance)."""
     rng = np.random.default_rng(108)
     for _ in range(4):
         r = rng.uniform(-3, 3)
@@ -334,6 +345,14 @@ def grade_find_minimum(find_minimum: Fn) -> None:
         expect_close(call_quietly(find_minimum, _cubic_slope(r), lo, hi, tol=tol), r,
                      f"find_minimum(grad, {lo:.3f}, {hi:.3f}, tol={tol:g}) on a cubic with its minimum at {r:.6f}",
                      rtol=0, atol=tol + 1e-15, hint="stop when the bracket is shorter than tol, not before.")
+    for tol in [1e-3, 1e-6]:
+        r = rng.uniform(-3, 3)
+        lo, hi = r - rng.uniform(0.1, 4), r + rng.uniform(0.1, 4)
+        slope = _cubic_slope(r)
+        expect_close(call_quietly(find_minimum, lambda x, slope=slope: 0.05 * slope(x), lo, hi, tol=tol), r,
+                     f"find_minimum(grad, {lo:.3f}, {hi:.3f}, tol={tol:g}) on a flat minimum at {r:.6f}",
+                     rtol=0, atol=tol + 1e-15, hint="stop when the bracket is shorter than tol: a gradient smaller "
+                                                    "than tol does not mean that x is within tol of the minimum.")
 
 
 def grade_x_star(x_star: Any, gelu_star: Any, find_minimum: Fn, gelu_grad: Fn, gelu: Fn) -> None:

@@ -146,7 +146,8 @@ def grade_mlp_forward(mlp_forward: Callable[..., Any]) -> None:
 
 
 def grade_classify(classify: Callable[..., Any]) -> None:
-    """Random outputs with 0.5 itself and its two neighbours among them, in 2-D, 1-D and 3-D arrays."""
+    """Random outputs with 0.5 itself and its two neighbours among them, in 2-D, 1-D and 3-D arrays; integers (or
+    booleans) come back."""
     rng = np.random.default_rng(202)
     outputs = rng.uniform(0, 1, size=(5, 3))
     outputs[0, 0] = outputs[3, 0] = 0.5
@@ -158,6 +159,9 @@ def grade_classify(classify: Callable[..., Any]) -> None:
     for what, o in [("random outputs with 0.5 among them", outputs), ("a 1-D array", flat), ("a 3-D array", cube)]:
         want = [1 if v >= 0.5 else 0 for v in o.ravel()]
         got = np.asarray(_call(classify, "classify", outputs=o))
+        if got.dtype.kind not in "iub":
+            raise CheckFailed(f"classify(outputs) gives an array of dtype {got.dtype}; the task asks for an integer "
+                              "array of 0s and 1s (astype(int)).")
         expect_close(got, np.reshape(want, o.shape), f"classify(outputs) of {what}", rtol=0, atol=0)
 
 
@@ -168,6 +172,10 @@ def grade_truth_tables(truth_tables: Any) -> None:
     for gate in ["NOT", *GATES]:
         if gate not in truth_tables:
             raise CheckFailed(f"`truth_tables` has no entry '{gate}'.")
+    for gate in ["NOT", *GATES]:
+        if np.asarray(truth_tables[gate]).dtype.kind not in "iubf":
+            raise CheckFailed(f"truth_tables['{gate}'] holds {np.asarray(truth_tables[gate]).dtype} values; write the "
+                              "outputs as the numbers 0 and 1, not as text.")
     for gate, op in GATES.items():
         expect_close(truth_tables[gate], [int(op(a, b)) for a, b in ROWS], f"truth_tables['{gate}']", rtol=0, atol=0)
     expect_close(truth_tables["NOT"], [int(not a) for a in (0, 1)], "truth_tables['NOT']", rtol=0, atol=0)
@@ -233,6 +241,9 @@ def grade_train_gd(train_gd: Callable[..., Any]) -> None:
         if not isinstance(result, (tuple, list)) or len(result) != 2:
             raise CheckFailed("`train_gd` should return a pair (layers, losses).")
         what = f"{steps} steps with lr = {lr}"
+        if not isinstance(result[1], np.ndarray):
+            raise CheckFailed(f"`train_gd` returns its losses as a {type(result[1]).__name__}; the task asks for a "
+                              "NumPy array of shape (steps,) (np.array(losses)).")
         expect_close(result[1], want_losses, f"the losses of {what}", rtol=1e-8)
         trained = _network(result[0], "the layers returned by train_gd", sizes,
                            "the trained layers have the shapes of the start point")

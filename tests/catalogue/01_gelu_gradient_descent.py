@@ -90,6 +90,12 @@ WRONG = [
           body="x_star = gelu(find_minimum(gelu_grad, -2.0, 0.0))\ngelu_star = x_star"),
     wrong("x_star", "takes the last iterate of (b) as the minimum", "test_x_star",
           body="x_star = xs_b[-1]\ngelu_star = gelu(x_star)"),
+    # held out at first (a second author's answers), caught since
+    wrong("find_minimum", "stops when the gradient is below tol (a flat minimum is still far)", "test_find_minimum",
+          body="mid = 0.5 * (lo + hi)\nwhile abs(grad(mid)) > tol:\n    if grad(mid) > 0:\n        hi = mid\n"
+               "    else:\n        lo = mid\n    mid = 0.5 * (lo + hi)\nreturn mid"),
+    wrong("gradient_descent", "the iterates as a Python list", "test_gradient_descent",
+          body="xs = [x0]\nfor _ in range(steps):\n    xs.append(xs[-1] - eta * grad(xs[-1]))\nreturn xs"),
 ]
 
 RIGHT = [

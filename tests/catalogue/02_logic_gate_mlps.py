@@ -130,6 +130,16 @@ WRONG = [
           body="_r = np.random.default_rng(6)\n"
                "_s = [(_r.normal(size=(2, 2)), np.zeros(2)), (_r.normal(size=(2, 1)), np.zeros(1))]\n"
                "xor_trained, xor_losses = train_gd(_s, INPUTS, y_xor, lr=1.0, steps=2000)"),
+    # held out at first (a second author's answers), caught since
+    wrong("classify", "floats 0.0 and 1.0 instead of integers", "test_classify",
+          body="return (np.asarray(outputs, dtype=float) >= 0.5) * 1.0"),
+    wrong("truth_tables", "the outputs as text: lists of the digits '0' and '1'", "test_truth_tables",
+          body='truth_tables = {"NOT": list("10"), "AND": list("0001"), "OR": list("0111"), "XOR": list("0110"),\n'
+               '                "XNOR": list("1001")}'),
+    wrong("train_gd", "the losses as a Python list", "test_train_gd",
+          replace={"losses = np.empty(steps)": "losses = []",
+                   "losses[t], grads = loss_and_grads(layers, x, y)":
+                   "loss, grads = loss_and_grads(layers, x, y)\n        losses.append(loss)"}),
 ]
 
 RIGHT = [
