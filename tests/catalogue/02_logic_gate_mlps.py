@@ -136,6 +136,10 @@ WRONG = [
     wrong("truth_tables", "the outputs as text: lists of the digits '0' and '1'", "test_truth_tables",
           body='truth_tables = {"NOT": list("10"), "AND": list("0001"), "OR": list("0111"), "XOR": list("0110"),\n'
                '                "XNOR": list("1001")}'),
+    wrong("truth_tables", "XOR and XNOR swapped: the XOR network then learns XNOR, as it was told",
+          "test_truth_tables", keeps=("test_xor_training",),
+          replace={'"XOR": np.array([0, 1, 1, 0])': '"XOR": np.array([1, 0, 0, 1])',
+                   '"XNOR": np.array([1, 0, 0, 1])': '"XNOR": np.array([0, 1, 1, 0])'}),
     wrong("train_gd", "the losses as a Python list", "test_train_gd",
           replace={"losses = np.empty(steps)": "losses = []",
                    "losses[t], grads = loss_and_grads(layers, x, y)":
