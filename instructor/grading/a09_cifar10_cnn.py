@@ -292,11 +292,13 @@ def _check_train_epoch(task: str, x: np.ndarray, y: np.ndarray, train: ImageData
 @one_thread
 def grade_cifar_loaders(cifar_loaders: Callable[..., Any], channel_stats: Any = None) -> None:
     """A training and a test set (64 and 40 images) with different channel statistics, with this module's
-    ``channel_stats`` in place of the student's: the test loader holds the test images normalised with the
-    training statistics (in any order), the same in two passes; the training loader gives every image once per
-    pass (the last batch may be dropped), each a shifted (at most 4 pixels) and possibly mirrored copy of its
-    normalised image, most of them moved, two passes different; with ``augment=False`` the normalised images
-    themselves in a shuffled order; the inputs stay unchanged. (``channel_stats``, the student's, is not called.)"""
+    ``channel_stats`` in place of the student's: float32 images and int64 labels; the test loader holds the test
+    images normalised with the training statistics (in any order), the same in two passes; the training loader
+    gives every image once per pass (the last batch may be dropped) in a new order each pass, each a shifted (-4
+    to 4 pixels on both axes, all of them drawn) and, about half of them, mirrored copy of its normalised image,
+    the border shifted in filled with zeros or the image's own edge (never wrapped around), two passes different;
+    with ``augment=False`` the normalised images themselves; the same seed gives the same batches, another seed
+    another order; the inputs stay unchanged. (``channel_stats``, the student's, is not called.)"""
     task = "cifar_loaders"
     train = _images(64, [0.25, 0.5, 0.7], [0.05, 0.2, 0.1], seed=911)
     test = _images(40, [0.4, 0.35, 0.6], [0.15, 0.08, 0.2], seed=912)
