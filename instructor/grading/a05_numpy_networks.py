@@ -20,6 +20,7 @@ import inspect
 import re
 import types
 from collections.abc import Callable, Iterator
+from copy import deepcopy
 from pathlib import Path
 from typing import Any
 
@@ -288,7 +289,8 @@ def _grade_layer_forward(task: str, forward: Fn, inputs: dict[str, np.ndarray], 
 
 def _grade_layer_backward(task: str, forward: Fn, backward: Fn, inputs: dict[str, np.ndarray],
                           kwargs: dict[str, Any] | None = None, *, rng: np.random.Generator) -> None:
-    """The student's gradients against autograd, for a normal ``dout`` drawn from ``rng``."""
+    """The student's gradients against autograd, for a normal ``dout`` drawn from ``rng``; the cache must come out
+    of the backward pass as it went in (a second backward pass from it must give the same gradients)."""
     kwargs = kwargs or {}
     op, differentiated = LAYERS[task]
     tensors = {name: _tensor(value, grad=name in differentiated) for name, value in inputs.items()}
@@ -296,9 +298,28 @@ def _grade_layer_backward(task: str, forward: Fn, backward: Fn, inputs: dict[str
     dout = rng.normal(size=tuple(out.shape))
     out.backward(torch.from_numpy(dout))
     _, cache = _cache(forward, task, inputs, kwargs)
+    kept = deepcopy(cache)
     got = checks._grads(call_quietly(backward, dout.copy(), cache), len(differentiated), f"{task}_backward")
+    if not _same(kept, cache):
+        raise CheckFailed(f"{task}_backward changes the cache that {task}_forward returned (it writes into it in "
+                          "place, e.g. s *= 1 - s): a second backward pass from the same cache would be wrong. Compute "
+                          "new arrays instead (s * (1 - s)).")
     for name, grad in zip(differentiated, got):
         expect_close(grad, tensors[name].grad.numpy(), f"d{name} from {task}_backward" + _shapes(inputs, kwargs))
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two caches hold the same values (arrays compared entry by entry, containers recursively)."""
+    if isinstance(a, (tuple, list)):
+        return isinstance(b, (tuple, list)) and len(a) == len(b) and all(_same(u, v) for u, v in zip(a, b))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True)
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 - an object without a plain comparison: not judged
+        return True
 
 
 # -- 1. Activations ------------------------------------------------------------------------------------------------

@@ -226,6 +226,8 @@ WRONG = [
     wrong("zeros_bias_init", "integer zeros: the float updates cannot be added in place", "test_zeros_bias_init",
           body="return np.zeros(n, dtype=int)"),
     wrong("zeros_bias_init", "a Python list, not an array", "test_zeros_bias_init", body="return [0.0] * n"),
+    wrong("sigmoid_backward", "s *= 1 - s: the cache (the forward's output) overwritten", "test_sigmoid_backward",
+          body="s = cache\ns *= 1 - s\nreturn dout * s"),
     wrong("mlp", "get_loss returns the summed loss", "test_mlp_forward", keeps=("test_mlp_backward",),
           replace={"return softmax_cross_entropy(self.logits, y)[0]":
                    "return softmax_cross_entropy(self.logits, y)[0] * len(y)"}),
