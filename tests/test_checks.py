@@ -4,7 +4,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
-from helpers.checks import CheckFailed, as_float_array, call_quietly, expect_close, expect_shape, expect_type
+from helpers.checks import (
+    CheckFailed,
+    as_float_array,
+    call_quietly,
+    expect_close,
+    expect_shape,
+    expect_type,
+    unchanged,
+)
 
 finite = st.floats(-1e6, 1e6, allow_nan=False)
 
@@ -191,3 +199,21 @@ def test_expect_unchanged_names_the_input_written_in_place():
     x[1] = 5.0
     with pytest.raises(CheckFailed, match="`f` changed its input `x` in place"):
         expect_unchanged("f", kept, {"x": x, "y": np.zeros(2)})
+
+
+def test_unchanged_sees_a_write_anywhere_in_a_cache_and_nothing_else():
+    import copy
+
+    import torch
+
+    cache = (np.array([1.0, np.nan]), {"W": torch.ones(2), "n": 3}, [np.arange(3), "relu"])
+    before = copy.deepcopy(cache)
+    assert unchanged(before, cache)  # NaN equals NaN; ints, strings and tensors compared by value
+    cache[0][0] = 2.0
+    assert not unchanged(before, cache)
+    for write in (lambda c: c[1]["W"].mul_(2), lambda c: c[2][0].__setitem__(1, 9), lambda c: c[1].update(n=4)):
+        fresh = copy.deepcopy(before)
+        write(fresh)
+        assert not unchanged(before, fresh)
+    assert not unchanged((1.0, 2.0), [1.0, 2.0])  # another type
+    assert not unchanged(np.zeros(2), np.zeros(2, dtype=np.float32))  # another dtype

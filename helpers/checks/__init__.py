@@ -79,6 +79,29 @@ def call_strictly(fn: Callable[..., Any], *args: Any, task: str, hint: str = "")
             raise CheckFailed(f"`{task}` is not numerically stable here: {error}." + _hint(hint)) from error
 
 
+def unchanged(before: Any, after: Any) -> bool:
+    """Whether ``after`` still holds exactly what ``before`` (a deep copy taken before a call) holds: the same type,
+    arrays and tensors of the same shape, dtype and values (NaN equal to NaN), dicts, lists and tuples entry by
+    entry. How the graders tell that a student's function wrote into an argument or a cache."""
+    if type(before) is not type(after):
+        return False
+    if isinstance(before, np.ndarray):
+        return (before.shape == after.shape and before.dtype == after.dtype
+                and bool(np.array_equal(before, after, equal_nan=before.dtype.kind in "fc")))
+    if type(before).__module__ == "torch" and hasattr(before, "shape"):  # a tensor (torch imported only if used)
+        import torch
+
+        return before.shape == after.shape and before.dtype == after.dtype and bool(torch.equal(before, after))
+    if isinstance(before, dict):
+        return before.keys() == after.keys() and all(unchanged(before[k], after[k]) for k in before)
+    if isinstance(before, list | tuple):
+        return len(before) == len(after) and all(unchanged(u, v) for u, v in zip(before, after))
+    try:
+        return bool(before == after) or (before != before and after != after)  # NaN stays NaN
+    except Exception:  # noqa: BLE001 - an object without a plain comparison: not judged
+        return True
+
+
 def expect_unchanged(task: str, before: dict[str, Any], after: dict[str, Any]) -> None:
     """Fail naming the first input that ``task`` changed in place (``before`` holds copies made before the call)."""
     for name, old in before.items():

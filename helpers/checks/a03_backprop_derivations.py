@@ -36,6 +36,7 @@ from helpers.checks import (
     expect_shape,
     expect_type,
     passed,
+    unchanged,
 )
 from helpers.checks.gradcheck import check_gradient, numerical_gradient
 
@@ -45,19 +46,6 @@ GRAD_KEYS = ("x", "W1", "b1", "W2", "b2")
 CACHE_KEYS = ("x", "mu", "var", "xhat", "gamma", "beta", "eps", "y")
 
 
-def _same(a: Any, b: Any) -> bool:
-    """Whether ``a`` (a copy taken before a call) and ``b`` (the argument after it) hold the same values."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, np.ndarray):
-        return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b, equal_nan=True))
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list | tuple):
-        return len(a) == len(b) and all(_same(u, v) for u, v in zip(a, b))
-    return bool(a == b) or (a != a and b != b)  # NaN stays NaN
-
-
 def call_unchanged(fn: Fn, name: str, args: dict[str, Any], **keywords: Any) -> Any:
     """``fn(*args.values(), **keywords)``, called quietly on copies of ``args``; fails, naming the argument, if
     ``fn`` changed one of them in place (an array or a dictionary such as the cache)."""
@@ -65,7 +53,7 @@ def call_unchanged(fn: Fn, name: str, args: dict[str, Any], **keywords: Any) -> 
     given = copy.deepcopy(args)
     result = call_quietly(fn, *given.values(), **keywords)
     for arg, value in before.items():
-        if not _same(value, given[arg]):
+        if not unchanged(value, given[arg]):
             raise CheckFailed(
                 f"`{name}` changed its input `{arg}` in place, and whoever called it may still need it. Compute "
                 f"new arrays instead (e.g. `f = f - m`, not `f -= m`) and never assign into an argument.")

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from helpers.checks import CheckFailed, as_float_array, call_quietly, expect_close, expect_shape
+from helpers.checks import CheckFailed, as_float_array, call_quietly, expect_close, expect_shape, unchanged
 from helpers.checks.a02_logic_gate_mlps import MARGIN, unpack_loss_and_grads, with_global
 
 Layers = list[tuple[np.ndarray, np.ndarray]]
@@ -84,21 +84,13 @@ def _targets(gate: str) -> np.ndarray:
 
 # -- calling student code ----------------------------------------------------------------------------------------
 
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, (list, tuple)):
-        return (isinstance(b, (list, tuple)) and len(a) == len(b)
-                and all(_same(u, v) for u, v in zip(a, b)))
-    if isinstance(a, np.ndarray):
-        return isinstance(b, np.ndarray) and a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=True))
-    return bool(a == b)
-
 
 def _call(fn: Callable[..., Any], task: str, **arguments: Any) -> Any:
     """``fn(*arguments)`` on copies of the arguments, quietly; fails naming an argument that ``fn`` changed."""
     given = copy.deepcopy(list(arguments.values()))
     result = call_quietly(fn, *given)
     for (name, before), after in zip(arguments.items(), given):
-        if not _same(before, after):
+        if not unchanged(before, after):
             raise CheckFailed(f"`{task}` changed its argument `{name}` in place; the caller still needs it as it "
                               "was, so work on a copy (np.array(...) makes one) or build new arrays.")
     return result

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from helpers.checks import CheckFailed, call_quietly, expect_close, expect_shape, expect_type
+from helpers.checks import CheckFailed, call_quietly, expect_close, expect_shape, expect_type, unchanged
 from helpers.checks import a05_numpy_networks as checks
 from helpers.data import load_images
 from instructor.grading import one_thread
@@ -300,26 +300,12 @@ def _grade_layer_backward(task: str, forward: Fn, backward: Fn, inputs: dict[str
     _, cache = _cache(forward, task, inputs, kwargs)
     kept = deepcopy(cache)
     got = checks._grads(call_quietly(backward, dout.copy(), cache), len(differentiated), f"{task}_backward")
-    if not _same(kept, cache):
+    if not unchanged(kept, cache):
         raise CheckFailed(f"{task}_backward changes the cache that {task}_forward returned (it writes into it in "
                           "place, e.g. s *= 1 - s): a second backward pass from the same cache would be wrong. Compute "
                           "new arrays instead (s * (1 - s)).")
     for name, grad in zip(differentiated, got):
         expect_close(grad, tensors[name].grad.numpy(), f"d{name} from {task}_backward" + _shapes(inputs, kwargs))
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Whether two caches hold the same values (arrays compared entry by entry, containers recursively)."""
-    if isinstance(a, (tuple, list)):
-        return isinstance(b, (tuple, list)) and len(a) == len(b) and all(_same(u, v) for u, v in zip(a, b))
-    if isinstance(a, dict):
-        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True)
-    try:
-        return bool(a == b)
-    except Exception:  # noqa: BLE001 - an object without a plain comparison: not judged
-        return True
 
 
 # -- 1. Activations ------------------------------------------------------------------------------------------------

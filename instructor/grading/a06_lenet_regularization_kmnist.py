@@ -26,7 +26,15 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from helpers.checks import CheckFailed, bracket_points, call_quietly, expect_close, expect_shape, not_handed_in
+from helpers.checks import (
+    CheckFailed,
+    bracket_points,
+    call_quietly,
+    expect_close,
+    expect_shape,
+    not_handed_in,
+    unchanged,
+)
 from helpers.checks.a06_lenet_regularization_kmnist import VARIANTS, named_test_model
 from helpers.data import load_images
 from helpers.training_torch import AccuracyHistory
@@ -54,21 +62,9 @@ def _snapshot(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
-def _same(a: Any, b: Any) -> bool:
-    """Whether two snapshots are identical (same shapes, dtypes and values; NaN equals NaN)."""
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
-                and a.dtype == b.dtype and bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f")))
-    if isinstance(a, dict):
-        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return isinstance(b, list) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    return bool(a == b or (a != a and b != b))  # the last test: both NaN
-
-
 def _expect_untouched(task: str, what: str, before: Any, value: Any) -> None:
     """Fail unless ``value`` still equals its snapshot ``before``: ``task`` must not modify its inputs in place."""
-    if not _same(before, _snapshot(value)):
+    if not unchanged(before, _snapshot(value)):
         raise CheckFailed(f"{task} modified {what} in place, which its caller still uses: compute new values "
                           "(or work on a copy) and leave the inputs as they were.")
 

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from rapidfuzz.distance import Levenshtein
 
-from helpers.checks import CheckFailed, call_quietly, expect_close, stand_in_for
+from helpers.checks import CheckFailed, call_quietly, expect_close, stand_in_for, unchanged
 from helpers.checks.a07_char_translation_attention import RandomTranslator
 
 PAD, SOS, EOS, UNK = 0, 1, 2, 3
@@ -36,18 +36,6 @@ Fn = Callable[..., Any]
 
 
 # -- calling the student's code --------------------------------------------------------------------------
-
-def _same(a: Any, b: Any) -> bool:
-    """Whether ``b`` still equals ``a`` exactly (type, shape and values)."""
-    if isinstance(a, torch.Tensor):
-        return isinstance(b, torch.Tensor) and a.shape == b.shape and a.dtype == b.dtype and torch.equal(a, b)
-    if isinstance(a, np.ndarray):
-        return isinstance(b, np.ndarray) and a.shape == b.shape and np.array_equal(a, b)
-    if isinstance(a, dict):
-        return isinstance(b, dict) and list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list | tuple):
-        return type(a) is type(b) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    return type(a) is type(b) and bool(a == b)
 
 
 def _show(value: Any) -> str:
@@ -64,7 +52,7 @@ def _call(task: str, fn: Fn, args: Sequence[Any], names: Sequence[str | None]) -
     given = [a if name is None else copy.deepcopy(a) for a, name in zip(args, names, strict=True)]
     result = call_quietly(fn, *given)
     for name, before, after in zip(names, args, given):
-        if name is not None and not _same(before, after):
+        if name is not None and not unchanged(before, after):
             raise CheckFailed(f"{task} modified its argument `{name}` in place (before the call: {_show(before)}; "
                               f"after: {_show(after)}). The notebook uses `{name}` again afterwards: work on a copy.")
     return result
